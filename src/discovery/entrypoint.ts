@@ -1,0 +1,264 @@
+/**
+ * Entrypoint of swarmlab/galera (runs under Debian's nodejs inside the image; node built-ins only).
+ * Honours the Percona image's contract: MYSQL_ROOT_PASSWORD, DISCOVERY_SERVICE, XTRABACKUP_PASSWORD,
+ * CLUSTER_NAME. DISCOVERY_MODE=overlay (default) is the correct discovery; legacy re-creates 2016's.
+ * Every decision is printed as one line "[swarmlab-discovery] {json}" so checks can read it from the task log.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { promises as dns } from "node:dns";
+import { hostname } from "node:os";
+import { parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
+import { decide, type Registration } from "./discovery.js";
+import { legacyClusterAddress, legacyOwnAddress } from "./legacy.js";
+import { EtcdV2, type EtcdNode } from "./etcd.js";
+
+const env = process.env;
+const DATADIR = "/var/lib/mysql";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function say(event: string, data: Record<string, unknown> = {}): void {
+  process.stdout.write(`[swarmlab-discovery] ${JSON.stringify({ event, time: new Date().toISOString(), ...data })}\n`);
+}
+
+function fail(message: string): never {
+  say("fatal", { message });
+  process.stderr.write(`swarmlab/galera: ${message}\n`);
+  process.exit(1);
+}
+
+function sh(cmd: string, args: string[], input?: string): string {
+  const r = spawnSync(cmd, args, { input, encoding: "utf8" });
+  if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** First start: a fresh datadir with the users the Percona image creates. */
+function initDatadir(): void {
+  if (existsSync(`${DATADIR}/mysql`)) return;
+  const root = env.MYSQL_ROOT_PASSWORD;
+  if (!root && !env.MYSQL_ALLOW_EMPTY_PASSWORD) fail("database is uninitialized and MYSQL_ROOT_PASSWORD is not set");
+  sh("mariadb-install-db", ["--user=mysql", `--datadir=${DATADIR}`, "--skip-test-db", "--auth-root-authentication-method=socket"]);
+  const pw = sqlString(root ?? "");
+  const xb = sqlString(env.XTRABACKUP_PASSWORD ?? "");
+  const sql = [
+    "USE mysql;",
+    "FLUSH PRIVILEGES;",
+    `ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(${pw});`,
+    `CREATE USER 'root'@'%' IDENTIFIED BY ${pw};`,
+    "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;",
+    `CREATE USER 'xtrabackup'@'localhost' IDENTIFIED BY ${xb};`,
+    "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO 'xtrabackup'@'localhost';",
+    "CREATE USER 'monitor'@'%' IDENTIFIED BY 'monitor';",
+    "GRANT REPLICATION CLIENT ON *.* TO 'monitor'@'%';",
+  ].join("\n");
+  sh("mariadbd", ["--bootstrap", "--user=mysql", `--datadir=${DATADIR}`, "--wsrep-on=OFF", "--skip-networking", "--log-error=/tmp/init.err"], sql);
+  say("datadir-initialised");
+}
+
+async function ownOverlayAddress() {
+  const local = parseIpAddr(sh("ip", ["-o", "-4", "addr", "show"]));
+  const ptr: PtrAnswer[] = [];
+  for (const l of local) {
+    if (l.ifname === "lo") continue;
+    const names = await dns.reverse(l.address).catch(() => [] as string[]);
+    ptr.push({ address: l.address, names });
+  }
+  try {
+    return { own: selectOwnAddress(local, ptr, env.DISCOVERY_NETWORK || undefined), local, ptr };
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+async function resolveTasks(service: string): Promise<string[] | undefined> {
+  try {
+    return await dns.resolve4(`tasks.${service}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function registrationsOf(dir: EtcdNode | null): Registration[] {
+  return (dir?.nodes ?? []).map((n) => ({ address: n.key.split("/").pop() ?? "", ttl: n.ttl }));
+}
+
+/** Waits until `tasks.<service>` gives the same answer three times in a row (bounded). */
+async function settledTasks(service: string, boundMs = 15_000): Promise<string[]> {
+  let last = "";
+  let same = 0;
+  let answer: string[] = [];
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    answer = ((await resolveTasks(service)) ?? []).sort();
+    const key = answer.join(",");
+    same = key === last ? same + 1 : 0;
+    last = key;
+    if (same >= 2) break;
+    await sleep(1000);
+  }
+  return answer;
+}
+
+interface Plan {
+  own: string;
+  clusterAddress: string;
+  bootstrap: boolean;
+  register: (etcd: EtcdV2) => Promise<void>;
+}
+
+function registrationKeys(cluster: string, ip: string) {
+  return `/pxc-cluster/${cluster}/${ip}`;
+}
+
+async function registerAlive(etcd: EtcdV2, cluster: string, ip: string): Promise<void> {
+  const dir = registrationKeys(cluster, ip);
+  await etcd.put(`${dir}/ipaddr`, { value: ip, ttl: "30" });
+  await etcd.put(`${dir}/hostname`, { value: hostname(), ttl: "30" });
+  await etcd.put(dir, { ttl: "30", dir: "true", prevExist: "true" });
+}
+
+async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> {
+  const { own, local, ptr } = await ownOverlayAddress();
+  say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr });
+  const bootstrapKey = `/pxc-cluster/bootstrap/${cluster}`;
+  const register = async (e: EtcdV2) => {
+    await registerAlive(e, cluster, own.address);
+    // Synced members keep the bootstrap claim alive; after a whole-cluster loss it expires.
+    await e.put(bootstrapKey, { value: own.address, ttl: "30" });
+  };
+  let wonBootstrap = false;
+  if (etcd) {
+    try {
+      wonBootstrap = await etcd.create(bootstrapKey, own.address, 60);
+    } catch (err) {
+      say("etcd-unreachable", { message: (err as Error).message });
+      etcd = null;
+    }
+  }
+  const waitBound = Number(env.DISCOVERY_WAIT_SECONDS ?? 300) * 1000;
+  const deadline = Date.now() + waitBound;
+  for (;;) {
+    const liveTasks = wonBootstrap ? await settledTasks(own.service) : await resolveTasks(own.service);
+    let registrations: Registration[] = [];
+    if (etcd) {
+      try {
+        registrations = registrationsOf(await etcd.get(`/pxc-cluster/${cluster}`, { recursive: "true", quorum: "true" }));
+      } catch (err) {
+        say("etcd-unreachable", { message: (err as Error).message });
+      }
+    } else {
+      // Without etcd (its host is down) the live tasks of the service are the only source.
+      registrations = (liveTasks ?? []).map((address) => ({ address }));
+    }
+    const decision = decide({ self: own.address, registrations, liveTasks, wonBootstrap });
+    say("decision", { ...decision, self: own.address, registrations, liveTasks: liveTasks ?? null, wonBootstrap });
+    if (decision.kind !== "wait") {
+      return { own: own.address, clusterAddress: decision.clusterAddress, bootstrap: decision.kind === "bootstrap", register };
+    }
+    if (Date.now() > deadline) fail(`gave up after ${waitBound / 1000}s waiting for a live member to join: ${decision.reason}`);
+    await sleep(2000);
+  }
+}
+
+async function planLegacy(etcd: EtcdV2, cluster: string): Promise<Plan> {
+  const hostnameI = sh("hostname", ["-i"]);
+  const own = legacyOwnAddress(hostnameI);
+  say("own-address", { mode: "legacy", own, hostnameI: hostnameI.trim(), hostnameCapitalI: sh("hostname", ["-I"]).trim() });
+  const queue = `/pxc-cluster/queue/${cluster}`;
+  await etcd.post(queue, { value: own, ttl: "60" });
+  const queueValues = ((await etcd.get(queue, { sorted: "true" }))?.nodes ?? []).map((n) => n.value ?? "");
+  await registerAlive(etcd, cluster, own);
+  const registeredKeys = ((await etcd.get(`/pxc-cluster/${cluster}/`, { quorum: "true" }))?.nodes ?? []).map((n) => n.key);
+  const r = legacyClusterAddress({ ownAddress: own, queueValues, registeredKeys });
+  say("decision", { kind: r.bootstrap ? "bootstrap" : "join", clusterAddress: r.clusterAddress, queueValues, registeredKeys, i1: r.i1, i2: r.i2 });
+  return { own, clusterAddress: r.clusterAddress, bootstrap: r.bootstrap, register: (e) => registerAlive(e, cluster, own) };
+}
+
+function wsrepStatus(): Record<string, string> {
+  const r = spawnSync("mariadb", ["-uroot", "--protocol=socket", "-N", "-B", "-e", "SHOW GLOBAL STATUS LIKE 'wsrep_%'"], {
+    encoding: "utf8",
+    timeout: 5000,
+  });
+  const out: Record<string, string> = {};
+  for (const line of (r.stdout ?? "").split("\n")) {
+    const [k, v] = line.split("\t");
+    if (k) out[k] = v ?? "";
+  }
+  return out;
+}
+
+/** Like Percona's clustercheckcron: keep the TTL'd keys while Primary and Synced, delete them otherwise. */
+async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Promise<void> {
+  let lastState = "";
+  for (;;) {
+    await sleep(5000);
+    const s = wsrepStatus();
+    const healthy = s.wsrep_cluster_status === "Primary" && s.wsrep_local_state_comment === "Synced";
+    const state = `${s.wsrep_cluster_status ?? "down"}/${s.wsrep_local_state_comment ?? "-"}`;
+    if (state !== lastState) say("state", { state, size: s.wsrep_cluster_size ?? null });
+    lastState = state;
+    try {
+      if (healthy) await plan.register(etcd);
+      else await etcd.delete(registrationKeys(cluster, plan.own), { recursive: "true" });
+    } catch {
+      /* etcd away (its host stopped): try again next round */
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const cluster = env.CLUSTER_NAME;
+  if (!cluster) fail("You need to specify CLUSTER_NAME");
+  const mode = env.DISCOVERY_MODE ?? "overlay";
+  if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay or legacy, not "${mode}"`);
+  initDatadir();
+  const etcd = env.DISCOVERY_SERVICE ? new EtcdV2(env.DISCOVERY_SERVICE) : null;
+  let plan: Plan;
+  if (!etcd && env.CLUSTER_JOIN !== undefined) {
+    const own = legacyOwnAddress(sh("hostname", ["-i"]));
+    plan = { own, clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, bootstrap: env.CLUSTER_JOIN === "", register: async () => {} };
+  } else if (mode === "legacy") {
+    if (!etcd) fail("DISCOVERY_MODE=legacy needs DISCOVERY_SERVICE");
+    plan = await planLegacy(etcd, cluster);
+  } else {
+    plan = await planOverlay(etcd, cluster);
+  }
+  const args = [
+    "--user=mysql",
+    `--datadir=${DATADIR}`,
+    "--bind-address=0.0.0.0",
+    "--wsrep-on=ON",
+    "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
+    `--wsrep-cluster-name=${cluster}`,
+    `--wsrep-cluster-address=${plan.clusterAddress}`,
+    `--wsrep-node-address=${plan.own}`,
+    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
+    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
+    "--binlog-format=ROW",
+    "--default-storage-engine=InnoDB",
+    "--innodb-autoinc-lock-mode=2",
+    "--innodb-flush-log-at-trx-commit=0",
+    "--innodb-buffer-pool-size=64M",
+    "--performance-schema=OFF",
+  ];
+  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+  // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
+  if (plan.bootstrap && mode === "overlay") args.push("--wsrep-new-cluster");
+  args.push(...process.argv.slice(2));
+  say("start-mariadbd", { clusterAddress: plan.clusterAddress, nodeAddress: plan.own, bootstrap: plan.bootstrap, args });
+  writeFileSync("/tmp/swarmlab-plan.json", JSON.stringify({ ...plan, register: undefined }));
+  const child = spawn("mariadbd", args, { stdio: "inherit" });
+  for (const sig of ["SIGTERM", "SIGINT", "SIGQUIT"] as const) process.on(sig, () => child.kill(sig));
+  if (etcd) void keepRegistration(etcd, cluster, plan);
+  child.on("exit", (code, signal) => {
+    say("mariadbd-exit", { code, signal });
+    process.exit(code ?? 1);
+  });
+}
+
+await main();

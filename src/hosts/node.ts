@@ -1,0 +1,40 @@
+import Docker from "dockerode";
+import { run, type RunOptions, type RunResult } from "../util/run.js";
+
+/** Port where each host's inner dockerd also listens, on the lab's own bridge only. */
+export const INNER_API_PORT = 2375;
+
+/**
+ * One lab host (a docker-in-docker container). It runs commands inside itself, the docker CLI
+ * against its own engine (so steps read like the walkthrough), and offers a dockerode client of
+ * its inner engine for structured queries.
+ */
+export class HostNode {
+  readonly api: Docker;
+  constructor(
+    /** The walkthrough's name: docker1 */
+    readonly name: string,
+    /** The container that is this host (docker1, or lab-docker1) */
+    readonly container: string,
+    readonly hostname: string,
+    readonly address: string,
+  ) {
+    this.api = new Docker({ host: address, port: INNER_API_PORT, timeout: 15_000 });
+  }
+
+  /** Runs argv inside the host. */
+  exec(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    const flags = opts.input !== undefined ? ["-i"] : [];
+    return run(["docker", "exec", ...flags, this.container, ...argv], { where: this.name, timeoutMs: 120_000, ...opts });
+  }
+
+  /** Runs a shell command line inside the host, as a person at its prompt would. */
+  sh(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.exec(["sh", "-c", command], opts);
+  }
+
+  /** The docker CLI of the host's own engine. */
+  docker(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    return this.exec(["docker", ...argv], opts);
+  }
+}

@@ -1,0 +1,215 @@
+import type Docker from "dockerode";
+import { join } from "node:path";
+import { readCompose, type HostSpec, type LabTopology } from "./compose.js";
+import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "./naming.js";
+import { chooseSubnet, parseCidr, rebase } from "./subnet.js";
+import { HostNode, INNER_API_PORT } from "./node.js";
+import { LabError } from "../util/errors.js";
+import { projectRoot } from "../util/paths.js";
+import { run } from "../util/run.js";
+import { waitFor } from "../util/wait.js";
+import type { Log } from "../engine/engine.js";
+
+export const DEFAULT_COMPOSE_FILE = join(projectRoot, "docker-compose.dind.yml");
+
+/** How host containers get the rights to run their own dockerd on this engine. */
+export type HostMode = "privileged" | "capabilities";
+
+export interface LabHosts {
+  name: string;
+  subnet: string;
+  network: string;
+  mode: HostMode;
+  hosts: HostNode[];
+  topology: LabTopology;
+}
+
+export function hostByName(lab: LabHosts, name: string): HostNode {
+  const h = lab.hosts.find((x) => x.name === name || x.container === name || x.hostname === name);
+  if (!h) {
+    throw new LabError(`no host "${name}" in lab ${lab.name}`, {
+      hint: `hosts are: ${lab.hosts.map((x) => x.name).join(", ")}`,
+    });
+  }
+  return h;
+}
+
+/** Subnets already taken on this machine: docker networks and the machine's own routes. */
+export async function subnetsInUse(docker: Docker): Promise<Array<{ cidr: string; owner: string }>> {
+  const used: Array<{ cidr: string; owner: string }> = [];
+  for (const n of await docker.listNetworks()) {
+    for (const c of n.IPAM?.Config ?? []) {
+      if (c.Subnet && !c.Subnet.includes(":")) used.push({ cidr: c.Subnet, owner: `docker network ${n.Name}` });
+    }
+  }
+  const routes = await run(["ip", "-o", "-4", "route", "show"], { allowFailure: true });
+  for (const line of routes.stdout.split("\n")) {
+    const dst = line.split(" ")[0];
+    const dev = line.match(/ dev (\S+)/)?.[1] ?? "?";
+    if (dst && dst !== "default" && /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(dst) && !/^(docker0|br-)/.test(dev)) {
+      used.push({ cidr: dst.includes("/") ? dst : `${dst}/32`, owner: `route via ${dev}` });
+    }
+  }
+  return used;
+}
+
+/** Decides how hosts get their rights: privileged on cgroup v2 engines, the capability recipe on v1. */
+export async function chooseHostMode(docker: Docker): Promise<{ mode: HostMode; why: string }> {
+  const info = (await docker.info()) as { CgroupVersion?: string };
+  if (info.CgroupVersion === "2") {
+    return { mode: "privileged", why: "cgroup v2 engine: --privileged with a nested cgroup, as docker's dind does" };
+  }
+  return {
+    mode: "capabilities",
+    why: "cgroup v1 engine: all capabilities but SYS_RESOURCE, unconfined seccomp/apparmor/systempaths, /sys/fs/cgroup bound rw (--privileged fails where the bounding set lacks a capability)",
+  };
+}
+
+export async function findLab(docker: Docker, name: string, composeFile = DEFAULT_COMPOSE_FILE): Promise<LabHosts | null> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=${name}`] } });
+  const hostsFound = containers.filter((c) => c.Labels[HOST_LABEL]);
+  if (hostsFound.length === 0) return null;
+  const topology = readCompose(composeFile);
+  const net = networkName(name, topology.networkName);
+  const first = hostsFound[0]!;
+  const subnet = first.Labels["swarmlab.subnet"] ?? topology.subnet;
+  const mode = (first.Labels["swarmlab.mode"] as HostMode | undefined) ?? "capabilities";
+  const from = parseCidr(topology.subnet);
+  const to = parseCidr(subnet);
+  const hosts = topology.hosts.map(
+    (h) => new HostNode(h.service, containerName(name, h.service), h.hostname, rebase(h.address, from, to)),
+  );
+  return { name, subnet, network: net, mode, hosts, topology };
+}
+
+export interface CreateHostsOptions {
+  name?: string;
+  composeFile?: string;
+  subnet?: string;
+  dindImage: string;
+  log?: Log;
+  signal?: AbortSignal;
+}
+
+/** Creates the lab's network, volumes and host containers from the compose file, and waits for each inner dockerd. */
+export async function createHosts(docker: Docker, opts: CreateHostsOptions): Promise<LabHosts> {
+  const name = opts.name ?? DEFAULT_LAB;
+  const log = opts.log ?? (() => {});
+  const topology = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  const preferred = opts.subnet ?? topology.subnet;
+  let subnet: string;
+  try {
+    // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
+    subnet = chooseSubnet(preferred, await subnetsInUse(docker), opts.subnet !== undefined || name === DEFAULT_LAB);
+  } catch (err) {
+    throw new LabError(`cannot create lab ${name}: ${(err as Error).message}`, {
+      hint: name === DEFAULT_LAB ? "remove what uses it, or start another lab with --name N (it finds a free subnet)" : "pass --subnet with a free /24",
+    });
+  }
+  const from = parseCidr(topology.subnet);
+  const to = parseCidr(subnet);
+  const { mode, why } = await chooseHostMode(docker);
+  log(`hosts run ${mode === "privileged" ? "--privileged" : "with the capability recipe"}: ${why}`);
+  const net = networkName(name, topology.networkName);
+  const labels = labLabels(name);
+  await docker.createNetwork({
+    Name: net,
+    Driver: "bridge",
+    CheckDuplicate: true,
+    Labels: labels,
+    IPAM: { Driver: "default", Config: [{ Subnet: subnet }] },
+  });
+  for (const v of topology.volumeNames) {
+    await docker.createVolume({ Name: volumeName(name, v), Labels: labels });
+  }
+  const hosts: HostNode[] = [];
+  for (const spec of topology.hosts) {
+    opts.signal?.throwIfAborted();
+    const address = rebase(spec.address, from, to);
+    const container = containerName(name, spec.service);
+    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage });
+    hosts.push(new HostNode(spec.service, container, spec.hostname, address));
+  }
+  await Promise.all(hosts.map((h) => waitForInnerEngine(h, opts.signal)));
+  return { name, subnet, network: net, mode, hosts, topology };
+}
+
+async function createHostContainer(
+  docker: Docker,
+  spec: HostSpec,
+  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string },
+): Promise<void> {
+  const privileged = o.mode === "privileged" || spec.privileged;
+  const binds = [
+    // Under --privileged on cgroup v2 the container has its own cgroup namespace: no host bind.
+    ...spec.binds.filter((b) => !(privileged && b.startsWith("/sys/fs/cgroup"))),
+    ...spec.volumes.map(([vol, dest]) => `${volumeName(o.lab, vol)}:${dest}`),
+  ];
+  const c = await docker.createContainer({
+    name: o.container,
+    Hostname: spec.hostname,
+    Image: o.image,
+    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`],
+    Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode }),
+    HostConfig: {
+      Privileged: privileged,
+      CapAdd: privileged ? [] : spec.capAdd,
+      CapDrop: privileged ? [] : spec.capDrop,
+      SecurityOpt: spec.securityOpt,
+      DeviceCgroupRules: privileged ? [] : spec.deviceCgroupRules,
+      Binds: binds,
+      NetworkMode: o.net,
+      // The inner engine keeps swarm state and images: no log growth from the outer side.
+      LogConfig: { Type: "json-file", Config: { "max-size": "10m" } },
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [o.net]: { IPAMConfig: { IPv4Address: o.address }, Aliases: [spec.service, spec.hostname] } },
+    },
+  });
+  try {
+    await c.start();
+  } catch (err) {
+    throw new LabError(`cannot start host ${o.container} (${o.mode}): ${(err as Error).message}`, {
+      hint: "run `swarmlab doctor` to see what this engine allows",
+    });
+  }
+}
+
+export async function waitForInnerEngine(h: HostNode, signal?: AbortSignal): Promise<void> {
+  await waitFor(
+    `the dockerd inside ${h.name} to answer`,
+    async () => (await h.docker(["info", "--format", "{{.ServerVersion}}"], { allowFailure: true, timeoutMs: 10_000 })),
+    (r) => r.exitCode === 0,
+    { timeoutMs: 90_000, intervalMs: 500, signal },
+    (r) => (r.stderr || r.stdout).split("\n")[0] ?? "",
+  );
+}
+
+export interface RemovalSummary {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+/** Removes everything that carries the lab's label. Safe to call when nothing is there. */
+export async function removeLab(docker: Docker, name: string): Promise<RemovalSummary> {
+  const filter = { label: [`${LAB_LABEL}=${name}`] };
+  const summary: RemovalSummary = { containers: [], networks: [], volumes: [] };
+  const containers = await docker.listContainers({ all: true, filters: filter });
+  await Promise.all(
+    containers.map(async (c) => {
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+      summary.containers.push(c.Names[0]?.replace(/^\//, "") ?? c.Id);
+    }),
+  );
+  for (const n of await docker.listNetworks({ filters: filter })) {
+    await docker.getNetwork(n.Id).remove();
+    summary.networks.push(n.Name);
+  }
+  const { Volumes } = await docker.listVolumes({ filters: filter });
+  for (const v of Volumes ?? []) {
+    await docker.getVolume(v.Name).remove({ force: true });
+    summary.volumes.push(v.Name);
+  }
+  return summary;
+}

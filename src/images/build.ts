@@ -1,0 +1,151 @@
+import type Docker from "dockerode";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { tmpdir } from "node:os";
+import tar from "tar-fs";
+import { IMAGE_SPECS, inputHash, type ImageName, type ImageSpec } from "./spec.js";
+import { LabError } from "../util/errors.js";
+import { run } from "../util/run.js";
+import { stateDir } from "../util/paths.js";
+import type { Log } from "../engine/engine.js";
+
+export interface BuiltImage {
+  name: ImageName;
+  tag: string; // repo:hash
+  built: boolean; // false when an image with that hash existed
+  seconds: number;
+}
+
+/** The Debian mirror this machine uses (images are built from it; nothing is pulled). */
+export function debianMirror(): string {
+  for (const file of ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, "utf8");
+    const m = text.match(/^URIs:\s*(\S+)/m) ?? text.match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main/m);
+    if (m?.[1] && !m[1].includes("security")) return m[1];
+  }
+  return "http://deb.debian.org/debian";
+}
+
+async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function buildBase(docker: Docker, spec: ImageSpec, tag: string, log: Log): Promise<void> {
+  const work = mkdtempSync(join(stateDir(), "rootfs-"));
+  const rootfs = join(work, "rootfs");
+  try {
+    log(`debootstrap bookworm from ${debianMirror()} (about 30-60 s)`);
+    await run(["sh", join(spec.contextDir, "rootfs.sh"), rootfs, debianMirror()], { timeoutMs: 900_000 });
+    await run(["sh", "-c", `tar -C "$1" -c . | docker import --change 'CMD ["/bin/bash"]' - "$2"`, "sh", rootfs, tag], {
+      timeoutMs: 300_000,
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function buildFromDockerfile(docker: Docker, spec: ImageSpec, tag: string, parent: string, log: Log) {
+  // Assemble the context in a temp folder: the image's folder plus the extra files it names.
+  const ctx = mkdtempSync(join(tmpdir(), `swarmlab-${spec.name}-`));
+  try {
+    cpSync(spec.contextDir, ctx, { recursive: true });
+    for (const [src, dest] of spec.extraFiles) {
+      mkdirSync(dirname(join(ctx, dest)), { recursive: true });
+      cpSync(src, join(ctx, dest));
+    }
+    const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      buildargs: { BASE: parent },
+      rm: true,
+      forcerm: true,
+      labels: { "swarmlab.image": spec.name },
+    });
+    const lines: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, output: Array<{ error?: string; errorDetail?: { message: string } }>) => {
+          const failure = err?.message ?? output.find((o) => o.error)?.error;
+          if (failure) reject(new LabError(`docker build of ${tag} failed: ${failure}\n${lines.slice(-25).join("")}`));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          if (event.stream) lines.push(event.stream);
+        },
+      );
+    });
+    log(`built ${tag}`);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+/** The tag an image has for its current inputs: repo:hash, where the hash covers its parent's tag. */
+export function tagOf(name: ImageName): string {
+  const spec = IMAGE_SPECS[name];
+  const parent = spec.dependsOn ? tagOf(spec.dependsOn) : undefined;
+  const extra = name === "base" ? debianMirror() : "";
+  return `${spec.repo}:${inputHash(spec, parent, extra)}`;
+}
+
+export function currentTags(): Record<ImageName, string> {
+  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera") };
+}
+
+/** Builds every image whose input hash has no image yet; unchanged images are not rebuilt. */
+export async function buildImages(docker: Docker, log: Log, only?: ImageName[]): Promise<BuiltImage[]> {
+  const results: BuiltImage[] = [];
+  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera"]);
+  for (const name of [...wanted]) {
+    const dep = IMAGE_SPECS[name].dependsOn;
+    if (dep) wanted.add(dep);
+  }
+  for (const name of ["base", "dind", "etcd", "galera"] as ImageName[]) {
+    if (!wanted.has(name)) continue;
+    const spec = IMAGE_SPECS[name];
+    const tag = tagOf(name);
+    const t0 = Date.now();
+    if (await imageExists(docker, tag)) {
+      results.push({ name, tag, built: false, seconds: 0 });
+      continue;
+    }
+    log(`building ${tag}`);
+    if (name === "base") await buildBase(docker, spec, tag, log);
+    else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!), log);
+    // A stable name as well, for people who use the images by hand.
+    const [repo] = tag.split(":");
+    await docker.getImage(tag).tag({ repo: repo!, tag: "latest" });
+    results.push({ name, tag, built: true, seconds: (Date.now() - t0) / 1000 });
+  }
+  return results;
+}
+
+export interface ImageRow {
+  tag: string;
+  current: boolean;
+  sizeMiB: number;
+  created: string;
+}
+
+export async function listImages(docker: Docker): Promise<ImageRow[]> {
+  const current = new Set(Object.values(currentTags()));
+  const images = await docker.listImages({ filters: { reference: ["swarmlab/*"] } });
+  const rows: ImageRow[] = [];
+  for (const img of images) {
+    for (const tag of img.RepoTags ?? []) {
+      rows.push({
+        tag,
+        current: current.has(tag),
+        sizeMiB: Math.round(img.Size / 1048576),
+        created: new Date(img.Created * 1000).toISOString(),
+      });
+    }
+  }
+  return rows.sort((a, b) => a.tag.localeCompare(b.tag));
+}
