@@ -155,7 +155,9 @@ async function createHostContainer(
       Privileged: privileged,
       CapAdd: privileged ? [] : spec.capAdd,
       CapDrop: privileged ? [] : spec.capDrop,
-      SecurityOpt: spec.securityOpt,
+      // The CLI's systempaths=unconfined is no API security option: it means empty masked/read-only paths.
+      SecurityOpt: spec.securityOpt.filter((o) => o !== "systempaths=unconfined"),
+      ...(spec.securityOpt.includes("systempaths=unconfined") ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
       DeviceCgroupRules: privileged ? [] : spec.deviceCgroupRules,
       Binds: binds,
       NetworkMode: o.net,

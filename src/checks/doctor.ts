@@ -1,0 +1,151 @@
+/**
+ * Preflight: what this machine's engine allows and what that means for the lab. The verdicts are
+ * a pure function of gathered facts (unit tested); gathering is separate.
+ */
+import Table from "cli-table3";
+import { existsSync, readFileSync } from "node:fs";
+import Docker from "dockerode";
+import { run } from "../util/run.js";
+import { findLab, subnetsInUse, DEFAULT_COMPOSE_FILE } from "../hosts/provider.js";
+import { readCompose } from "../hosts/compose.js";
+import { parseCidr, overlaps } from "../hosts/subnet.js";
+import { Lab } from "../lab.js";
+
+export type Verdict = "ok" | "warn" | "fail" | "info";
+export interface Check {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+}
+
+export interface DoctorFacts {
+  engineAnswers: boolean;
+  engineVersion?: string;
+  isRoot: boolean;
+  debianLike: boolean;
+  cgroupVersion?: string;
+  /** Capabilities missing from this process's bounding set (by number). */
+  missingCaps: number[];
+  vxlanModule: boolean;
+  ipvs: boolean;
+  subnetClash?: string;
+  labExists: boolean;
+  /** "docker1->docker2 7946/tcp" -> reachable? (only after up) */
+  portProbes: Record<string, boolean>;
+}
+
+export function verdicts(f: DoctorFacts): Check[] {
+  const c: Check[] = [];
+  if (f.engineAnswers) c.push({ name: "engine", verdict: "ok", detail: `Docker ${f.engineVersion} answers` });
+  else if (f.isRoot && f.debianLike)
+    c.push({ name: "engine", verdict: "info", detail: "no engine answers; `swarmlab up`/`setup` will install Debian's docker.io and start dockerd" });
+  else c.push({ name: "engine", verdict: "fail", detail: "no engine answers and the lab cannot start one (needs root on Debian/Ubuntu): start dockerd yourself" });
+  if (f.cgroupVersion === "2") c.push({ name: "cgroups", verdict: "ok", detail: "cgroup v2: hosts run --privileged with a nested cgroup" });
+  else if (f.cgroupVersion === "1") c.push({ name: "cgroups", verdict: "ok", detail: "cgroup v1: hosts run with the capability recipe and /sys/fs/cgroup bound rw" });
+  else c.push({ name: "cgroups", verdict: "info", detail: "cgroup version unknown until an engine answers" });
+  if (f.missingCaps.length)
+    c.push({
+      name: "capabilities",
+      verdict: f.cgroupVersion === "2" ? "warn" : "ok",
+      detail: `bounding set lacks cap ${f.missingCaps.join(", ")}: --privileged fails here ("unable to apply caps"); hosts drop ${f.missingCaps.includes(24) ? "SYS_RESOURCE" : "those caps"} instead`,
+    });
+  else c.push({ name: "capabilities", verdict: "ok", detail: "full bounding set: --privileged would work" });
+  c.push(
+    f.vxlanModule
+      ? { name: "vxlan", verdict: "ok", detail: "the kernel has VXLAN: overlay networks carry traffic between hosts" }
+      : { name: "vxlan", verdict: "fail", detail: "no VXLAN support found: the overlay network mynet cannot work" },
+  );
+  c.push(
+    f.ipvs
+      ? { name: "ipvs", verdict: "ok", detail: "IPVS present: service VIPs and the ingress routing mesh work" }
+      : {
+          name: "ipvs",
+          verdict: "warn",
+          detail:
+            "no IPVS: service VIPs do not answer and published ingress ports are unreachable. Tasks still run; the lab publishes MySQL in host mode (--publish mode=host,target=3306) and Galera peers use task addresses",
+        },
+  );
+  if (f.subnetClash) c.push({ name: "subnet", verdict: f.labExists ? "info" : "fail", detail: f.subnetClash });
+  else c.push({ name: "subnet", verdict: "ok", detail: "the compose file's subnet is free" });
+  const probes = Object.entries(f.portProbes);
+  if (probes.length) {
+    const bad = probes.filter(([, ok]) => !ok).map(([k]) => k);
+    c.push(
+      bad.length
+        ? { name: "swarm ports", verdict: "fail", detail: `not reachable between hosts: ${bad.join(", ")}` }
+        : { name: "swarm ports", verdict: "ok", detail: `2377/tcp, 7946/tcp reachable between all hosts (${probes.length} probes)` },
+    );
+  } else c.push({ name: "swarm ports", verdict: "info", detail: "checked after `swarmlab up --swarm`" });
+  return c;
+}
+
+function missingCapsOfThisProcess(): number[] {
+  const m = readFileSync("/proc/self/status", "utf8").match(/^CapBnd:\s*([0-9a-f]+)/m);
+  if (!m) return [];
+  const bits = BigInt(`0x${m[1]}`);
+  const lastCap = Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
+  const missing: number[] = [];
+  for (let i = 0; i <= lastCap; i++) if (((bits >> BigInt(i)) & 1n) === 0n) missing.push(i);
+  return missing;
+}
+
+async function moduleAvailable(name: string, procPath?: string): Promise<boolean> {
+  if (procPath && existsSync(procPath)) return true;
+  const r = await run(["sh", "-c", `grep -qw ${name} /proc/modules 2>/dev/null || modinfo ${name} >/dev/null 2>&1 || zgrep -q "^CONFIG_${name.toUpperCase()}=[ym]" /proc/config.gz 2>/dev/null`], { allowFailure: true });
+  return r.exitCode === 0;
+}
+
+export async function gatherFacts(labName: string): Promise<DoctorFacts> {
+  const docker = new Docker();
+  let engineVersion: string | undefined;
+  let cgroupVersion: string | undefined;
+  try {
+    engineVersion = (await docker.version()).Version;
+    cgroupVersion = ((await docker.info()) as { CgroupVersion?: string }).CgroupVersion;
+  } catch {
+    /* no engine */
+  }
+  const facts: DoctorFacts = {
+    engineAnswers: engineVersion !== undefined,
+    engineVersion,
+    isRoot: process.getuid?.() === 0,
+    debianLike: existsSync("/etc/debian_version"),
+    cgroupVersion: cgroupVersion ?? (existsSync("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1"),
+    missingCaps: missingCapsOfThisProcess(),
+    vxlanModule: await moduleAvailable("vxlan", "/sys/module/vxlan"),
+    ipvs: existsSync("/proc/sys/net/ipv4/vs") || existsSync("/proc/net/ip_vs"),
+    labExists: false,
+    portProbes: {},
+  };
+  if (!facts.engineAnswers) return facts;
+  const hosts = await findLab(docker, labName);
+  facts.labExists = hosts !== null;
+  const topo = readCompose(DEFAULT_COMPOSE_FILE);
+  const want = parseCidr(hosts?.subnet ?? topo.subnet);
+  const clash = (await subnetsInUse(docker)).find((u) => overlaps(parseCidr(u.cidr), want));
+  if (clash) facts.subnetClash = `${hosts?.subnet ?? topo.subnet} is used by ${clash.owner}${facts.labExists ? " (this lab)" : ""}`;
+  if (hosts) {
+    const lab = new Lab(docker, hosts, false);
+    // The lab's IPVS fact from inside a host, where the swarm actually runs.
+    for (const from of lab.nodes) {
+      for (const to of lab.nodes) {
+        if (from === to) continue;
+        for (const port of [2377, 7946]) {
+          const r = await from.exec(["sh", "-c", `timeout 3 bash -c '</dev/tcp/${to.address}/${port}' 2>/dev/null`], { allowFailure: true }).catch(() => ({ exitCode: 1 }));
+          facts.portProbes[`${from.name}->${to.name} ${port}/tcp`] = r.exitCode === 0;
+        }
+      }
+    }
+  }
+  return facts;
+}
+
+export async function runDoctor(labName: string): Promise<Check[]> {
+  return verdicts(await gatherFacts(labName));
+}
+
+export function renderDoctor(checks: Check[]): string {
+  const t = new Table({ head: ["CHECK", "VERDICT", "DETAIL"], colWidths: [14, 9, 90], wordWrap: true });
+  for (const c of checks) t.push([c.name, c.verdict.toUpperCase(), c.detail]);
+  return t.toString();
+}

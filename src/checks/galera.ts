@@ -1,0 +1,122 @@
+/** Finding the Galera service's tasks in the swarm and asking each member over a real mysql2 connection. */
+import mysql from "mysql2/promise";
+import type { Lab } from "../lab.js";
+import type { HostNode } from "../hosts/node.js";
+
+export const GALERA_SERVICE = "mysql-galera";
+
+export interface TaskInfo {
+  id: string;
+  slot: number;
+  state: string; // running, pending, shutdown...
+  desired: string;
+  nodeHostname: string;
+  host?: HostNode;
+  containerId?: string;
+  /** network name -> address (without prefix) */
+  addresses: Record<string, string>;
+  error?: string;
+}
+
+export interface GaleraMember extends TaskInfo {
+  endpoint?: { host: string; port: number };
+}
+
+/** A manager whose engine answers, preferring the walkthrough's docker1. */
+export async function reachableManager(lab: Lab): Promise<HostNode> {
+  for (const h of lab.nodes) {
+    try {
+      const info = (await h.api.info()) as { Swarm?: { ControlAvailable?: boolean; LocalNodeState?: string } };
+      if (info.Swarm?.ControlAvailable) return h;
+    } catch {
+      /* host down: try the next */
+    }
+  }
+  throw new Error(`no manager of lab ${lab.name} answers`);
+}
+
+type ApiTask = {
+  ID: string;
+  Slot?: number;
+  NodeID?: string;
+  DesiredState: string;
+  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  NetworksAttachments?: Array<{ Network: { Spec: { Name: string } }; Addresses?: string[] }>;
+};
+
+/** Tasks of a service from the swarm's own records (through a manager's API). */
+export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = false): Promise<TaskInfo[]> {
+  const manager = await reachableManager(lab);
+  const filters: Record<string, string[]> = { service: [service] };
+  if (!all) filters["desired-state"] = ["running"];
+  const tasks = (await manager.api.listTasks({ filters })) as ApiTask[];
+  const nodes = (await manager.api.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>;
+  const hostnameOf = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+  return tasks.map((t) => {
+    const nodeHostname = hostnameOf.get(t.NodeID ?? "") ?? "";
+    const addresses: Record<string, string> = {};
+    for (const a of t.NetworksAttachments ?? []) {
+      const addr = a.Addresses?.[0]?.split("/")[0];
+      if (addr) addresses[a.Network.Spec.Name] = addr;
+    }
+    return {
+      id: t.ID,
+      slot: t.Slot ?? 0,
+      state: t.Status.State,
+      desired: t.DesiredState,
+      nodeHostname,
+      host: lab.nodes.find((h) => h.hostname === nodeHostname),
+      containerId: t.Status.ContainerStatus?.ContainerID,
+      addresses,
+      error: t.Status.Err,
+    };
+  });
+}
+
+/** Running tasks with their MySQL endpoint (a host-mode published port on the task's host). */
+export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise<GaleraMember[]> {
+  const tasks = (await serviceTasks(lab, service)).filter((t) => t.state === "running");
+  return Promise.all(
+    tasks.map(async (t): Promise<GaleraMember> => {
+      if (!t.host || !t.containerId) return t;
+      try {
+        const info = await t.host.api.getContainer(t.containerId).inspect();
+        const binding = info.NetworkSettings.Ports?.["3306/tcp"]?.[0];
+        return binding ? { ...t, endpoint: { host: t.host.address, port: Number(binding.HostPort) } } : t;
+      } catch {
+        return t;
+      }
+    }),
+  );
+}
+
+export function memberLabel(m: TaskInfo): string {
+  return `${GALERA_SERVICE}.${m.slot}@${m.host?.name ?? m.nodeHostname}`;
+}
+
+export async function connect(m: GaleraMember, password: string, timeoutMs = 4000): Promise<mysql.Connection> {
+  if (!m.endpoint) throw new Error(`${memberLabel(m)} has no published MySQL port`);
+  return mysql.createConnection({
+    host: m.endpoint.host,
+    port: m.endpoint.port,
+    user: "root",
+    password,
+    connectTimeout: timeoutMs,
+  });
+}
+
+export type WsrepStatus = Record<string, string>;
+
+/** SHOW STATUS and the cluster address of one member, through mysql2. */
+export async function wsrepOf(m: GaleraMember, password: string): Promise<{ status: WsrepStatus; clusterAddress: string }> {
+  const conn = await connect(m, password);
+  try {
+    const [rows] = await conn.query({ sql: "SHOW GLOBAL STATUS LIKE 'wsrep_%'", timeout: 4000 });
+    const status: WsrepStatus = {};
+    for (const r of rows as Array<{ Variable_name: string; Value: string }>) status[r.Variable_name] = r.Value;
+    const [vars] = await conn.query({ sql: "SELECT @@wsrep_cluster_address AS a", timeout: 4000 });
+    return { status, clusterAddress: String((vars as Array<{ a: string }>)[0]?.a ?? "") };
+  } finally {
+    conn.destroy();
+  }
+}

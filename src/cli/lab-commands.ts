@@ -1,0 +1,137 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { startLab, openLab } from "../lab.js";
+import { ensureEngine } from "../engine/engine.js";
+import { buildImages, listImages } from "../images/build.js";
+import { removeLab } from "../hosts/provider.js";
+import { labStatus, renderStatus } from "../checks/status.js";
+import { collectLogs } from "../report/logs.js";
+import { runDoctor, renderDoctor } from "../checks/doctor.js";
+import { Progress } from "../report/progress.js";
+import { interruptSignal, EXIT } from "./main.js";
+import type { ImageName } from "../images/spec.js";
+
+const labName = (cmd: Command): string => cmd.optsWithGlobals().name as string;
+
+export function registerLabCommands(program: Command): void {
+  program
+    .command("setup")
+    .description("install/start the engine and build every image (what the tests need first)")
+    .action(async () => {
+      const progress = new Progress();
+      const engine = await progress.step("Docker engine", () => ensureEngine((l) => progress.note(l)), (e) => e.version);
+      await progress.step("images", () => buildImages(engine.docker, (l) => progress.note(l)));
+    });
+
+  program
+    .command("up")
+    .description("create the three hosts docker1..3 (and with --swarm, the walkthrough's swarm and mynet)")
+    .option("--swarm", "also init the swarm on docker1, join docker2/docker3 as managers, create mynet")
+    .option("--subnet <cidr>", "the lab bridge's subnet (default: the compose file's, or a free one for --name)")
+    .option("--reuse", "if the lab exists, keep it (when it is healthy)")
+    .option("--replace", "if the lab exists, remove it and make it anew")
+    .option("--keep", "on failure or Ctrl-C, leave what was made for inspection")
+    .action(async (opts, cmd: Command) => {
+      const lab = await startLab({
+        name: labName(cmd),
+        swarm: Boolean(opts.swarm),
+        subnet: opts.subnet,
+        ifExists: opts.replace ? "replace" : opts.reuse ? "reuse" : "fail",
+        keep: Boolean(opts.keep),
+        signal: interruptSignal(),
+      });
+      process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.container} (${h.address})`).join(", ")}\n`);
+    });
+
+  program
+    .command("down")
+    .description("remove everything that carries the lab's label (safe to run twice)")
+    .action(async (_opts, cmd: Command) => {
+      const { docker } = await ensureEngine();
+      const s = await removeLab(docker, labName(cmd));
+      const total = s.containers.length + s.networks.length + s.volumes.length;
+      process.stdout.write(
+        total === 0
+          ? `nothing to remove for lab ${labName(cmd)}\n`
+          : `removed ${s.containers.length} containers (${s.containers.join(", ")}), ${s.networks.length} networks, ${s.volumes.length} volumes\n`,
+      );
+    });
+
+  program
+    .command("status")
+    .description("hosts, swarm nodes (role, leader), networks, services and Galera members, as tables")
+    .option("--json", "print JSON")
+    .option("--watch [seconds]", "refresh until Ctrl-C")
+    .action(async (opts, cmd: Command) => {
+      const lab = await openLab(labName(cmd));
+      const show = async () => {
+        const s = await labStatus(lab);
+        return opts.json ? JSON.stringify(s, null, 2) : renderStatus(s);
+      };
+      if (!opts.watch) {
+        process.stdout.write(`${await show()}\n`);
+        return;
+      }
+      const every = Number(opts.watch === true ? 2 : opts.watch) * 1000;
+      const signal = interruptSignal();
+      while (!signal.aborted) {
+        const text = await show().catch((e: Error) => `status failed: ${e.message}`);
+        process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  lab ${lab.name}  (Ctrl-C to stop)\n\n${text}\n`);
+        await new Promise((r) => setTimeout(r, every));
+      }
+    });
+
+  program
+    .command("exec")
+    .description("run a command inside a host: swarmlab exec docker1 -- docker node ls")
+    .argument("<host>", "docker1, docker2 or docker3")
+    .argument("<argv...>", "the command and its arguments (after --)")
+    .action(async (host: string, argv: string[], _opts, cmd: Command) => {
+      const lab = await openLab(labName(cmd));
+      const r = await lab.host(host).exec(argv, { allowFailure: true, timeoutMs: 600_000 });
+      if (r.stdout) process.stdout.write(`${r.stdout}\n`);
+      if (r.stderr) process.stderr.write(`${r.stderr}\n`);
+      process.exitCode = r.exitCode;
+    });
+
+  program
+    .command("logs")
+    .description("write every host's dockerd log and every task's log to a folder")
+    .option("--out <dir>", "folder", "swarmlab-logs")
+    .action(async (opts, cmd: Command) => {
+      const lab = await openLab(labName(cmd));
+      const files = await collectLogs(lab, opts.out);
+      process.stdout.write(`wrote ${files.length} log files to ${opts.out}\n`);
+    });
+
+  program
+    .command("doctor")
+    .description("check the engine, capabilities, cgroups, VXLAN, IPVS, subnets and (after up) swarm ports between hosts")
+    .option("--json", "print JSON")
+    .action(async (opts, cmd: Command) => {
+      const report = await runDoctor(labName(cmd));
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDoctor(report)}\n`);
+      if (report.some((c) => c.verdict === "fail")) process.exitCode = EXIT.failed;
+    });
+
+  const images = program.command("images").description("the lab's images, built from Debian packages");
+  images
+    .command("build")
+    .description("build images whose inputs changed (tags carry a hash of their inputs)")
+    .argument("[names...]", "base, dind, etcd, galera (default: all)")
+    .action(async (names: string[]) => {
+      const progress = new Progress();
+      const { docker } = await ensureEngine((l) => progress.note(l));
+      const built = await buildImages(docker, (l) => progress.note(l), names.length ? (names as ImageName[]) : undefined);
+      for (const b of built) process.stdout.write(`${b.tag}  ${b.built ? `built in ${b.seconds.toFixed(1)}s` : "up to date"}\n`);
+    });
+  images
+    .command("ls")
+    .description("list the lab's images and whether each is current")
+    .action(async () => {
+      const { docker } = await ensureEngine();
+      const t = new Table({ head: ["IMAGE", "CURRENT", "SIZE", "CREATED"] });
+      for (const r of await listImages(docker)) t.push([r.tag, r.current ? "yes" : "no", `${r.sizeMiB} MiB`, r.created]);
+      process.stdout.write(`${t.toString()}\n`);
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * The library API: a lab is three docker-in-docker hosts (optionally a swarm with the overlay
+ * network mynet). The CLI is a thin layer over this.
+ */
+import type Docker from "dockerode";
+import { ensureEngine, type Log } from "./engine/engine.js";
+import { buildImages, tagOf } from "./images/build.js";
+import { createHosts, findLab, hostByName, removeLab, type LabHosts, type RemovalSummary } from "./hosts/provider.js";
+import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
+import type { HostNode } from "./hosts/node.js";
+import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady } from "./steps/swarm.js";
+import { loadImagesIntoHosts } from "./steps/images.js";
+import { Progress } from "./report/progress.js";
+import { LabError } from "./util/errors.js";
+
+export const OVERLAY_NETWORK = "mynet";
+
+export interface StartLabOptions {
+  name?: string;
+  swarm?: boolean;
+  subnet?: string;
+  composeFile?: string;
+  /** What to do when the lab already exists. */
+  ifExists?: "reuse" | "replace" | "fail";
+  /** Leave a half-made lab in place when `up` fails or is interrupted. */
+  keep?: boolean;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+export class Lab implements AsyncDisposable {
+  constructor(
+    readonly docker: Docker,
+    readonly hosts: LabHosts,
+    /** Remove the lab on dispose (false when the user asked to keep it). */
+    public removeOnDispose = true,
+  ) {}
+
+  get name(): string {
+    return this.hosts.name;
+  }
+
+  host(name: string): HostNode {
+    return hostByName(this.hosts, name);
+  }
+
+  get nodes(): HostNode[] {
+    return this.hosts.hosts;
+  }
+
+  /** The first host, where the walkthrough types its manager commands. */
+  get manager(): HostNode {
+    return this.hosts.hosts[0]!;
+  }
+
+  async down(): Promise<RemovalSummary> {
+    return removeLab(this.docker, this.name);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.removeOnDispose) await this.down();
+  }
+}
+
+/** Hosts are running swarm managers already? Used to reuse a lab. */
+async function isSwarmReady(lab: LabHosts): Promise<boolean> {
+  try {
+    await waitSwarmReady(lab.hosts[0]!, lab.hosts.length, 3000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Turns three bare hosts into the walkthrough's swarm: init on docker1, two managers join, mynet. */
+export async function formSwarm(lab: LabHosts, progress: Progress): Promise<void> {
+  const [first, ...rest] = lab.hosts;
+  if (!first) throw new LabError("the lab has no hosts");
+  await progress.step(`docker swarm init --advertise-addr ${first.address} (on ${first.name})`, () => swarmInit(first));
+  const token = await progress.step("docker swarm join-token manager", () => managerJoinToken(first));
+  for (const h of rest) {
+    await progress.step(`docker swarm join --token ... ${first.address}:2377 (on ${h.name})`, () =>
+      swarmJoin(h, token, first.address),
+    );
+  }
+  await progress.step("three managers Ready, one Leader", () => waitSwarmReady(first, lab.hosts.length));
+  await progress.step(`docker network create --driver overlay ${OVERLAY_NETWORK}`, () => createOverlay(first, OVERLAY_NETWORK));
+}
+
+/** Engine, images, hosts, and (with swarm) the walkthrough's swarm and overlay. */
+export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB);
+  const progress = opts.progress ?? new Progress();
+  const log: Log = (l) => progress.note(l);
+  const engine = await progress.step("Docker engine", () => ensureEngine(log), (e) => `${e.version}${e.started ? " (started by the lab)" : ""}`);
+  const docker = engine.docker;
+  await progress.step("images (built from Debian packages, reused when unchanged)", () => buildImages(docker, log), (r) =>
+    r.filter((i) => i.built).length ? `built ${r.filter((i) => i.built).map((i) => i.name).join(", ")}` : "all current",
+  );
+
+  const existing = await findLab(docker, name, opts.composeFile);
+  if (existing) {
+    const how = opts.ifExists ?? "fail";
+    if (how === "fail") {
+      throw new LabError(`lab ${name} already exists (${existing.hosts.map((h) => h.container).join(", ")})`, {
+        hint: "use --reuse to keep it, --replace to make it anew, or `swarmlab down` first",
+      });
+    }
+    if (how === "reuse") {
+      const swarmOk = !opts.swarm || (await isSwarmReady(existing));
+      if (swarmOk) {
+        progress.note(`reusing lab ${name}`);
+        return new Lab(docker, existing, false);
+      }
+      progress.note(`lab ${name} exists but its swarm is not ready: replacing it`);
+    }
+    await progress.step(`remove existing lab ${name}`, () => removeLab(docker, name));
+  }
+
+  try {
+    const hosts = await progress.step(
+      "hosts docker1..3 from docker-compose.dind.yml",
+      () => createHosts(docker, { name, subnet: opts.subnet, composeFile: opts.composeFile, dindImage: tagOf("dind"), log, signal: opts.signal }),
+      (h) => `${h.hosts.map((x) => `${x.container}=${x.address}`).join(" ")} [${h.mode}]`,
+    );
+    await progress.step("images into every host (docker save | docker load)", () =>
+      loadImagesIntoHosts(hosts.hosts, [tagOf("etcd"), tagOf("galera")]),
+    );
+    opts.signal?.throwIfAborted();
+    if (opts.swarm) await formSwarm(hosts, progress);
+    return new Lab(docker, hosts);
+  } catch (err) {
+    if (!opts.keep) {
+      await removeLab(docker, name).catch(() => {});
+      progress.note(`removed the half-made lab ${name} (pass --keep to leave it for inspection)`);
+    }
+    throw err;
+  }
+}
+
+/** The lab as it runs now, or an error that says how to make one. */
+export async function openLab(name = DEFAULT_LAB): Promise<Lab> {
+  const { docker } = await ensureEngine();
+  const hosts = await findLab(docker, validateLabName(name));
+  if (!hosts) throw new LabError(`no lab named ${name} is running`, { hint: "start one with `swarmlab up --swarm`" });
+  return new Lab(docker, hosts, false);
+}

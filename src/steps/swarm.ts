@@ -1,0 +1,62 @@
+/** The walkthrough's swarm steps, one small unit each, run with the docker CLI inside the hosts. */
+import type { HostNode } from "../hosts/node.js";
+import { waitFor } from "../util/wait.js";
+
+export async function swarmInit(manager: HostNode): Promise<string> {
+  const r = await manager.docker(["swarm", "init", "--advertise-addr", manager.address]);
+  return r.stdout;
+}
+
+export async function managerJoinToken(manager: HostNode): Promise<string> {
+  return (await manager.docker(["swarm", "join-token", "-q", "manager"])).stdout.trim();
+}
+
+export async function swarmJoin(host: HostNode, token: string, managerAddress: string): Promise<string> {
+  return (await host.docker(["swarm", "join", "--token", token, `${managerAddress}:2377`])).stdout;
+}
+
+export interface SwarmNodeRow {
+  id: string;
+  self: boolean;
+  hostname: string;
+  status: string;
+  availability: string;
+  managerStatus: string;
+}
+
+export function parseNodeLs(jsonLines: string): SwarmNodeRow[] {
+  return jsonLines
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, string>)
+    .map((o) => ({
+      id: o.ID ?? "",
+      self: o.Self === "true" || (o.Self as unknown) === true,
+      hostname: o.Hostname ?? "",
+      status: o.Status ?? "",
+      availability: o.Availability ?? "",
+      managerStatus: o.ManagerStatus ?? "",
+    }));
+}
+
+export async function nodeList(manager: HostNode): Promise<SwarmNodeRow[]> {
+  return parseNodeLs((await manager.docker(["node", "ls", "--format", "{{json .}}"], { timeoutMs: 20_000 })).stdout);
+}
+
+/** Bounded wait until every host is a Ready manager and exactly one is Leader. */
+export async function waitSwarmReady(manager: HostNode, expected: number, timeoutMs = 60_000): Promise<SwarmNodeRow[]> {
+  return waitFor(
+    `${expected} Ready managers with one Leader`,
+    () => nodeList(manager),
+    (rows) =>
+      rows.length === expected &&
+      rows.every((r) => r.status === "Ready" && r.managerStatus !== "") &&
+      rows.filter((r) => r.managerStatus === "Leader").length === 1,
+    { timeoutMs, intervalMs: 1000 },
+    (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "worker"}`).join(" "),
+  );
+}
+
+export async function createOverlay(manager: HostNode, name: string): Promise<string> {
+  return (await manager.docker(["network", "create", "--driver", "overlay", name])).stdout.trim();
+}
