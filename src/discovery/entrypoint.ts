@@ -65,7 +65,9 @@ async function ownOverlayAddress() {
   const ptr: PtrAnswer[] = [];
   for (const l of local) {
     if (l.ifname === "lo") continue;
-    const names = await dns.reverse(l.address).catch(() => [] as string[]);
+    // A raw PTR query: dns.reverse() came back empty here where the embedded DNS does answer.
+    const arpa = `${l.address.split(".").reverse().join(".")}.in-addr.arpa`;
+    const names = await dns.resolve(arpa, "PTR").catch(() => [] as string[]);
     ptr.push({ address: l.address, names });
   }
   try {

@@ -149,7 +149,8 @@ async function createHostContainer(
     name: o.container,
     Hostname: spec.hostname,
     Image: o.image,
-    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`],
+    // --tls=false: an explicit choice skips dockerd's deliberate start-up delay for plain TCP (lab bridge only).
+    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`, "--tls=false"],
     Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode }),
     HostConfig: {
       Privileged: privileged,
