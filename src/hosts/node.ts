@@ -28,9 +28,15 @@ export class HostNode {
     return run(["docker", "exec", ...flags, this.container, ...argv], { where: this.name, timeoutMs: 120_000, ...opts });
   }
 
-  /** Runs a shell command line inside the host, as a person at its prompt would. */
-  sh(command: string, opts: RunOptions = {}): Promise<RunResult> {
-    return this.exec(["sh", "-c", command], opts);
+  /** Runs a shell command line inside the host, as a person at its prompt would, with variables set. */
+  sh(command: string, opts: RunOptions = {}, vars: Record<string, string> = {}): Promise<RunResult> {
+    const envFlags = Object.entries(vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+    const flags = opts.input !== undefined ? ["-i"] : [];
+    return run(["docker", "exec", ...flags, ...envFlags, this.container, "sh", "-c", command], {
+      where: this.name,
+      timeoutMs: 120_000,
+      ...opts,
+    });
   }
 
   /** The docker CLI of the host's own engine. */

@@ -1,0 +1,185 @@
+/** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
+import type { RunContext } from "../scenarios/context.js";
+import { galeraMembers, memberLabel, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
+import { clusterAddressProblems } from "./cluster-address.js";
+import { nodeList, waitSwarmReady } from "../steps/swarm.js";
+import { waitFor } from "../util/wait.js";
+import { LabError } from "../util/errors.js";
+
+export interface MemberView {
+  member: string;
+  address: string;
+  size?: number;
+  status?: string;
+  state?: string;
+  ready?: string;
+  uuid?: string;
+  clusterAddress?: string;
+  error?: string;
+}
+
+export async function galeraView(ctx: RunContext, service = GALERA_SERVICE): Promise<MemberView[]> {
+  const members = await galeraMembers(ctx.lab, service);
+  return Promise.all(
+    members.map(async (m): Promise<MemberView> => {
+      const base = { member: memberLabel(m), address: m.addresses.mynet ?? "" };
+      try {
+        const { status, clusterAddress } = await wsrepOf(m, ctx.password);
+        return {
+          ...base,
+          size: Number(status.wsrep_cluster_size),
+          status: status.wsrep_cluster_status,
+          state: status.wsrep_local_state_comment,
+          ready: status.wsrep_ready,
+          uuid: status.wsrep_cluster_state_uuid,
+          clusterAddress,
+        };
+      } catch (err) {
+        return { ...base, error: (err as Error).message.split("\n")[0] };
+      }
+    }),
+  );
+}
+
+export const describeView = (v: MemberView[]) =>
+  v.map((m) => `${m.member}:${m.error ? `error(${m.error})` : `${m.status}/${m.state}/size ${m.size}`}`).join(" ") || "no running task";
+
+export function healthy(v: MemberView[], n: number): boolean {
+  return (
+    v.length === n &&
+    v.every((m) => m.size === n && m.status === "Primary" && m.state === "Synced" && m.ready === "ON") &&
+    new Set(v.map((m) => m.uuid)).size === 1
+  );
+}
+
+export async function waitGaleraSynced(ctx: RunContext, n: number, timeoutMs: number, service?: string): Promise<MemberView[]> {
+  return waitFor(`${n} Galera members Synced in one Primary component of size ${n}`, () => galeraView(ctx, service), (v) => healthy(v, n), { timeoutMs, intervalMs: 1000 }, describeView);
+}
+
+export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: number, service = GALERA_SERVICE) {
+  return waitFor(
+    `${n} running tasks of ${service}`,
+    async () => (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running"),
+    (t) => t.length === n,
+    { timeoutMs },
+    (t) => `${t.length} running`,
+  );
+}
+
+export async function waitSwarm(ctx: RunContext, n: number, timeoutMs: number) {
+  return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs);
+}
+
+/** 3 running tasks on 3 different hosts, and `docker service ls` says n/n. */
+export async function checkServiceSpread(ctx: RunContext, n: number, service = GALERA_SERVICE): Promise<Record<string, unknown>> {
+  const tasks = (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running");
+  const hosts = new Set(tasks.map((t) => t.nodeHostname));
+  if (tasks.length !== n || hosts.size !== n) {
+    throw new LabError(`expected ${n} running tasks on ${n} different hosts, found ${tasks.length} on ${[...hosts].join(", ") || "none"}`);
+  }
+  const manager = await reachableManager(ctx.lab);
+  const ls = await manager.docker(["service", "ls", "--filter", `name=${service}`, "--format", "{{.Replicas}}"]);
+  if (ls.stdout.trim() !== `${n}/${n}`) throw new LabError(`docker service ls shows ${ls.stdout.trim()} replicas, expected ${n}/${n}`);
+  return { tasks: tasks.map((t) => `${t.slot}@${t.nodeHostname}`), replicas: ls.stdout.trim() };
+}
+
+export async function checkGaleraHealth(ctx: RunContext, n: number): Promise<Record<string, unknown>> {
+  const view = await galeraView(ctx);
+  const problems: string[] = [];
+  if (view.length !== n) problems.push(`${view.length} running members, expected ${n}`);
+  for (const m of view) {
+    if (m.error) problems.push(`${m.member}: ${m.error}`);
+    else {
+      if (m.size !== n) problems.push(`${m.member}: wsrep_cluster_size ${m.size}`);
+      if (m.status !== "Primary") problems.push(`${m.member}: wsrep_cluster_status ${m.status}`);
+      if (m.state !== "Synced") problems.push(`${m.member}: wsrep_local_state_comment ${m.state}`);
+      if (m.ready !== "ON") problems.push(`${m.member}: wsrep_ready ${m.ready}`);
+    }
+  }
+  const uuids = new Set(view.filter((m) => m.uuid).map((m) => m.uuid));
+  if (uuids.size > 1) problems.push(`members disagree on wsrep_cluster_state_uuid: ${[...uuids].join(", ")}`);
+  if (problems.length) throw new LabError(`Galera is not healthy: ${problems.join("; ")}`);
+  return { members: view };
+}
+
+/** The subnets of ingress and every host's docker_gwbridge: no peer address may be there. */
+async function foreignSubnets(ctx: RunContext): Promise<Array<{ name: string; cidr: string }>> {
+  const out: Array<{ name: string; cidr: string }> = [];
+  for (const h of ctx.lab.nodes) {
+    for (const net of ["ingress", "docker_gwbridge"]) {
+      try {
+        const info = (await h.api.getNetwork(net).inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } };
+        for (const c of info.IPAM?.Config ?? []) if (c.Subnet && !out.some((o) => o.cidr === c.Subnet)) out.push({ name: net, cidr: c.Subnet });
+      } catch {
+        /* host down or network absent */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Every member's wsrep_cluster_address: current mynet task addresses, no duplicates, no ingress or
+ * gwbridge address, not only itself. With onlyNewMembers, members that were already running when
+ * the last fault began are reported but not judged: Galera reads the address only when it (re)connects.
+ */
+export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = false): Promise<Record<string, unknown>> {
+  const members: GaleraMember[] = await galeraMembers(ctx.lab);
+  const currentTasks = members.map((m) => m.addresses.mynet).filter((a): a is string => Boolean(a));
+  const foreign = await foreignSubnets(ctx);
+  const problems: string[] = [];
+  const report: Array<Record<string, unknown>> = [];
+  for (const m of members) {
+    const { clusterAddress } = await wsrepOf(m, ctx.password);
+    const p = clusterAddressProblems(clusterAddress, { self: m.addresses.mynet ?? "", currentTasks, foreign });
+    const judged = !onlyNewMembers || !ctx.tasksAtFault?.has(m.id);
+    report.push({ member: memberLabel(m), self: m.addresses.mynet, clusterAddress, problems: p, judged });
+    if (judged) problems.push(...p.map((x) => `${memberLabel(m)} (${clusterAddress}): ${x}`));
+  }
+  if (problems.length) throw new LabError(`invalid wsrep_cluster_address: ${problems.join("; ")}`);
+  return { members: report, currentTasks, foreign };
+}
+
+/** A row written through one member is read back from the others. */
+export async function checkReplication(ctx: RunContext): Promise<Record<string, unknown>> {
+  const members = await galeraMembers(ctx.lab);
+  if (members.length < 2) throw new LabError(`replication needs two members, found ${members.length}`);
+  const [writer, ...readers] = members;
+  const marker = `seed-${Date.now()}`;
+  const w = await connect(writer!, ctx.password);
+  try {
+    await w.query("CREATE DATABASE IF NOT EXISTS swarmlab");
+    await w.query("CREATE TABLE IF NOT EXISTS swarmlab.replication (id INT AUTO_INCREMENT PRIMARY KEY, marker VARCHAR(64), written_via VARCHAR(64))");
+    await w.query("INSERT INTO swarmlab.replication (marker, written_via) VALUES (?, ?)", [marker, memberLabel(writer!)]);
+  } finally {
+    w.destroy();
+  }
+  const seen: Record<string, boolean> = {};
+  for (const r of readers) {
+    await waitFor(
+      `row ${marker} on ${memberLabel(r)}`,
+      async () => {
+        const c = await connect(r, ctx.password);
+        try {
+          const [rows] = await c.query("SELECT COUNT(*) AS n FROM swarmlab.replication WHERE marker = ?", [marker]);
+          return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+        } finally {
+          c.destroy();
+        }
+      },
+      (n) => n === 1,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    seen[memberLabel(r)] = true;
+  }
+  return { writtenVia: memberLabel(writer!), readBackOn: Object.keys(seen), marker };
+}
+
+export async function swarmNodeStates(ctx: RunContext): Promise<string> {
+  try {
+    const rows = await nodeList(await reachableManager(ctx.lab));
+    return rows.map((r) => `${r.hostname.split(".")[0]}:${r.status}${r.managerStatus ? `/${r.managerStatus}` : ""}`).join(" ");
+  } catch (err) {
+    return `no manager answers (${(err as Error).message.split("\n")[0]})`;
+  }
+}

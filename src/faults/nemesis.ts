@@ -1,0 +1,171 @@
+/** Applies faults to the real hosts (container stop/kill/pause, iptables inside a host) and heals them. */
+import type { RunContext } from "../scenarios/context.js";
+import type { z } from "zod";
+import type { faultSpec } from "../scenarios/schema.js";
+import { isolateRules, portRules, splitRules, type Rule } from "./grudge.js";
+import { waitForInnerEngine } from "../hosts/provider.js";
+import { nodeList } from "../steps/swarm.js";
+import { reachableManager, serviceTasks } from "../checks/galera.js";
+import { galeraView, describeView, swarmNodeStates, type MemberView } from "../checks/conditions.js";
+import { startWorkload, type Workload } from "./workload.js";
+import { waitFor } from "../util/wait.js";
+import { LabError } from "../util/errors.js";
+
+export type FaultSpec = z.infer<typeof faultSpec>;
+
+export interface ActiveFault {
+  spec: FaultSpec;
+  rules: Rule[];
+  stopped: string[];
+  paused: string[];
+  startedAt: number;
+}
+
+export interface FaultBook {
+  active: ActiveFault[];
+  figures: Record<string, number>;
+  workload?: Workload;
+}
+
+async function iptables(ctx: RunContext, op: "-A" | "-D", rule: Rule): Promise<void> {
+  const argv = ["iptables", "-w", "5", op === "-A" ? "-I" : "-D", ...rule.spec];
+  // -I puts the DROP before docker's own ACCEPT rules
+  await ctx.lab.host(rule.host).exec(argv, { timeoutMs: 15_000 });
+}
+
+async function leaderHost(ctx: RunContext): Promise<string> {
+  const rows = await nodeList(await reachableManager(ctx.lab));
+  const leader = rows.find((r) => r.managerStatus === "Leader");
+  const host = ctx.lab.nodes.find((h) => h.hostname === leader?.hostname);
+  if (!host) throw new LabError(`no Leader found in: ${rows.map((r) => `${r.hostname}:${r.managerStatus}`).join(" ")}`);
+  return host.name;
+}
+
+export async function applyFault(ctx: RunContext, book: FaultBook, spec: FaultSpec, workload: boolean): Promise<Record<string, unknown>> {
+  const tasks = await serviceTasks(ctx.lab).catch(() => []);
+  ctx.tasksAtFault = new Set(tasks.map((t) => t.id));
+  const fault: ActiveFault = { spec, rules: [], stopped: [], paused: [], startedAt: Date.now() };
+  if (workload && !book.workload) {
+    book.workload = await startWorkload(ctx);
+    ctx.state.workload = book.workload;
+  }
+  const container = (name: string) => ctx.lab.docker.getContainer(ctx.lab.host(name).container);
+  let target = "host" in spec ? spec.host : undefined;
+  switch (spec.kind) {
+    case "stop-leader":
+      target = await leaderHost(ctx);
+      await container(target).stop({ t: 0 });
+      fault.stopped.push(target);
+      break;
+    case "stop":
+      await container(spec.host).stop({ t: 0 });
+      fault.stopped.push(spec.host);
+      break;
+    case "kill":
+      await container(spec.host).kill({ signal: "SIGKILL" });
+      fault.stopped.push(spec.host);
+      break;
+    case "pause":
+      await container(spec.host).pause();
+      fault.paused.push(spec.host);
+      break;
+    case "restart":
+      await container(spec.host).restart({ t: 0 });
+      await waitForInnerEngine(ctx.lab.host(spec.host));
+      break;
+    case "ports":
+      fault.rules = portRules(spec.host, spec.ports, spec.direction);
+      break;
+    case "isolate": {
+      const others = ctx.lab.nodes.filter((h) => h.name !== spec.host).map((h) => h.address);
+      fault.rules = isolateRules(spec.host, others, spec.direction);
+      break;
+    }
+    case "split":
+      fault.rules = splitRules(spec.groups, (h) => ctx.lab.host(h).address, spec.direction);
+      break;
+  }
+  for (const r of fault.rules) await iptables(ctx, "-A", r);
+  book.active.push(fault);
+  ctx.faultStartedAt = fault.startedAt;
+  ctx.healedAt = undefined;
+  ctx.timeline.push({ at: new Date().toISOString(), what: `fault ${spec.kind}${target ? ` ${target}` : ""}`, data: { rules: fault.rules.length } });
+  return { target, rules: fault.rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`), swarm: await swarmNodeStates(ctx) };
+}
+
+/** Heals every active fault, newest first: deletes exactly the rules added, unpauses, starts stopped hosts. */
+export async function healFaults(ctx: RunContext, book: FaultBook): Promise<Record<string, unknown>> {
+  const done: string[] = [];
+  const errors: string[] = [];
+  while (book.active.length) {
+    const f = book.active.pop()!;
+    for (const r of [...f.rules].reverse()) {
+      try {
+        await iptables(ctx, "-D", r);
+        done.push(`${r.host}: iptables -D ${r.spec.join(" ")}`);
+      } catch (e) {
+        errors.push((e as Error).message.split("\n")[0]!);
+      }
+    }
+    for (const h of f.paused) {
+      await ctx.lab.docker.getContainer(ctx.lab.host(h).container).unpause().catch((e: Error) => errors.push(e.message));
+      done.push(`unpaused ${h}`);
+    }
+    for (const h of f.stopped) {
+      try {
+        await ctx.lab.docker.getContainer(ctx.lab.host(h).container).start();
+        await waitForInnerEngine(ctx.lab.host(h));
+        // The walkthrough's etcd is a plain container on docker1: bring it back with its host.
+        await ctx.lab.host(h).sh("docker ps -aq --filter name=^etcd$ | xargs -r docker start", { allowFailure: true });
+        done.push(`started ${h}`);
+      } catch (e) {
+        errors.push((e as Error).message.split("\n")[0]!);
+      }
+    }
+  }
+  ctx.healedAt = Date.now();
+  ctx.timeline.push({ at: new Date().toISOString(), what: "heal", data: done });
+  if (book.workload) {
+    await book.workload.stop();
+  }
+  if (errors.length) throw new LabError(`heal left work undone: ${errors.join("; ")}`);
+  return { healed: done };
+}
+
+/** Waits until swarm shows the host Down; records how long that took from the fault. */
+export async function waitHostDown(ctx: RunContext, host: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const hostname = ctx.lab.host(host).hostname;
+  const rows = await waitFor(
+    `swarm to mark ${host} Down`,
+    async () => nodeList(await reachableManager(ctx.lab)),
+    (rows) => rows.some((r) => r.hostname === hostname && r.status === "Down"),
+    { timeoutMs },
+    (rows) => rows.map((r) => `${r.hostname}:${r.status}`).join(" "),
+  );
+  const seconds = ctx.faultStartedAt ? (Date.now() - ctx.faultStartedAt) / 1000 : 0;
+  ctx.state.faultVisibleSeconds = seconds;
+  ctx.timeline.push({ at: new Date().toISOString(), what: `swarm shows ${host} Down`, data: rows });
+  return { faultVisibleSeconds: seconds, nodes: rows };
+}
+
+/**
+ * Waits for the partition to show in Galera: `members` Primary members of that size, and every
+ * other running member non-Primary or unreachable.
+ */
+export async function waitDegraded(ctx: RunContext, step: { members?: number }, timeoutMs: number): Promise<MemberView[]> {
+  const n = step.members ?? 2;
+  const view = await waitFor(
+    `Galera to split: ${n} members Primary with size ${n}, the rest non-Primary`,
+    () => galeraView(ctx),
+    (v) => {
+      const primary = v.filter((m) => m.status === "Primary" && m.size === n);
+      return primary.length === n && v.length > n && v.every((m) => (m.status === "Primary" ? m.size === n : true));
+    },
+    { timeoutMs, intervalMs: 1000 },
+    describeView,
+  );
+  const seconds = ctx.faultStartedAt ? (Date.now() - ctx.faultStartedAt) / 1000 : 0;
+  ctx.state.faultVisibleSeconds = seconds;
+  ctx.timeline.push({ at: new Date().toISOString(), what: "galera degraded", data: { view, swarm: await swarmNodeStates(ctx) } });
+  return view;
+}

@@ -1,0 +1,61 @@
+/** After a run: report.json, JUnit XML (a testcase per step and check) and a Markdown summary. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ScenarioResult } from "../scenarios/runner.js";
+
+export interface RunReport {
+  lab: string;
+  ok: boolean;
+  startedAt: string;
+  seconds: number;
+  scenarios: ScenarioResult[];
+  setup: Array<{ title: string; seconds: number }>;
+}
+
+const xml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "");
+
+export function junitXml(report: RunReport): string {
+  const suites = report.scenarios.map((s) => {
+    const failures = s.steps.filter((x) => !x.ok).length;
+    const cases = s.steps.map((x) => {
+      const body = x.ok
+        ? `<system-out>${xml((x.output ?? "").slice(0, 20000))}</system-out>`
+        : `<failure message="${xml((x.error ?? "").split("\n")[0] ?? "")}">${xml(x.error ?? "")}</failure>`;
+      return `    <testcase classname="${xml(`swarmlab.${s.scenario}`)}" name="${xml(`${String(x.index + 1).padStart(2, "0")} ${x.title}`)}" time="${x.seconds.toFixed(3)}">${body}</testcase>`;
+    });
+    // Steps never reached count as skipped so the suite shows the whole scenario.
+    return `  <testsuite name="${xml(s.scenario)}" tests="${s.steps.length}" failures="${failures}" time="${s.seconds.toFixed(3)}" timestamp="${s.startedAt}">\n${cases.join("\n")}\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="swarmlab" time="${report.seconds.toFixed(3)}">\n${suites.join("\n")}\n</testsuites>\n`;
+}
+
+export function markdownSummary(report: RunReport): string {
+  const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
+  if (report.setup.length) {
+    out.push("## Set-up", "", "| step | seconds |", "| --- | --- |", ...report.setup.map((s) => `| ${s.title} | ${s.seconds.toFixed(1)} |`), "");
+  }
+  for (const s of report.scenarios) {
+    out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
+    for (const x of s.steps) out.push(`| ${x.index + 1} | ${x.title.replace(/\|/g, "\\|").replace(/\n/g, " ")} | ${x.ok ? "✓" : "✗"} | ${x.seconds.toFixed(1)} |`);
+    out.push("");
+    const changed = s.steps.filter((x) => x.changed);
+    for (const x of changed) out.push(`- Changed by the runner in step ${x.index + 1}: ${x.changed}`);
+    for (const n of s.notes) out.push(`- ${n}`);
+    for (const x of s.steps.filter((y) => !y.ok)) out.push("", `### Failure in step ${x.index + 1}`, "", "```", x.error ?? "", "```");
+    if (Object.keys(s.figures).length) {
+      out.push("", "| figure | value |", "| --- | --- |", ...Object.entries(s.figures).map(([k, v]) => `| ${k} | ${v.toFixed(1)} s |`));
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+export function writeReport(dir: string, report: RunReport): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files = [join(dir, "report.json"), join(dir, "junit.xml"), join(dir, "summary.md")];
+  writeFileSync(files[0]!, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(files[1]!, junitXml(report));
+  writeFileSync(files[2]!, `${markdownSummary(report)}\n`);
+  return files;
+}

@@ -1,0 +1,37 @@
+import type { Lab } from "../lab.js";
+import type { Progress } from "../report/progress.js";
+
+export interface StepResult {
+  index: number;
+  title: string;
+  kind: string;
+  host?: string;
+  command?: string;
+  ok: boolean;
+  seconds: number;
+  startedAt: string;
+  output?: string;
+  walkthrough?: string;
+  /** What the runner changed in the command, and why (no IPVS...). */
+  changed?: string;
+  error?: string;
+  /** Extra facts a step or check found (member states, recovery times). */
+  details?: Record<string, unknown>;
+}
+
+/** What the steps of one scenario share while it runs. */
+export interface RunContext {
+  lab: Lab;
+  progress: Progress;
+  /** Captured values and exported variables: the environment of later commands. */
+  vars: Record<string, string>;
+  ipvs: boolean;
+  password: string;
+  /** Task IDs of the Galera service when the last fault began. */
+  tasksAtFault?: Set<string>;
+  faultStartedAt?: number;
+  healedAt?: number;
+  timeline: Array<{ at: string; what: string; data?: unknown }>;
+  /** Anything a step wants to hand to later steps (the write workload, recovery figures). */
+  state: Record<string, unknown>;
+}

@@ -1,0 +1,209 @@
+/** Runs a scenario's steps against a lab, one status line each, and returns what happened. */
+import type { Lab } from "../lab.js";
+import type { Progress } from "../report/progress.js";
+import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
+import type { RunContext, StepResult } from "./context.js";
+import { LabError } from "../util/errors.js";
+import * as cond from "../checks/conditions.js";
+import { applyFault, healFaults, waitDegraded, waitHostDown, type FaultBook } from "../faults/nemesis.js";
+import { checkHistory } from "../faults/workload.js";
+import { waitTaskLog, checkTaskLog } from "../checks/task-log.js";
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  file: string;
+  ok: boolean;
+  seconds: number;
+  startedAt: string;
+  steps: StepResult[];
+  timeline: RunContext["timeline"];
+  figures: Record<string, number>;
+  notes: string[];
+}
+
+export async function kernelHasIpvs(lab: Lab): Promise<boolean> {
+  const r = await lab.manager.exec(["sh", "-c", "test -d /proc/sys/net/ipv4/vs"], { allowFailure: true });
+  return r.exitCode === 0;
+}
+
+function applyIpvsFallback(step: Extract<Step, { run: string }>, ipvs: boolean): { command: string; changed?: string } {
+  const w = step.without_ipvs;
+  if (!w || ipvs || !step.run.includes(w.replace)) return { command: step.run };
+  return { command: step.run.replace(w.replace, w.with), changed: `no IPVS: "${w.replace}" became "${w.with}": ${w.why}` };
+}
+
+async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string }>, r: StepResult): Promise<void> {
+  const exp = step.run.trim().match(/^export\s+([A-Za-z_][A-Za-z0-9_]*)=["']?([^"']*)["']?$/);
+  if (exp) {
+    ctx.vars[exp[1]!] = exp[2]!;
+    r.output = "";
+    return;
+  }
+  const { command, changed } = applyIpvsFallback(step, ctx.ipvs);
+  if (changed) {
+    r.changed = changed;
+    ctx.progress.note(changed);
+  }
+  r.command = command;
+  const host = ctx.lab.host(step.on);
+  const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000 }, ctx.vars);
+  r.output = [res.stdout, res.stderr].filter(Boolean).join("\n");
+  const failedAsExpected = step.expect_failure && res.exitCode !== 0;
+  if (res.exitCode !== 0 && !step.expect_failure) {
+    throw new LabError(`exit code ${res.exitCode} on ${step.on}: ${command}\n${r.output}`);
+  }
+  if (step.expect_failure && !failedAsExpected) throw new LabError(`expected ${command} to fail on ${step.on}, but it succeeded:\n${r.output}`);
+  if (step.expect && !new RegExp(step.expect, "m").test(r.output)) {
+    throw new LabError(`output of "${command}" on ${step.on} does not match /${step.expect}/:\n${r.output}`);
+  }
+  if (step.same_as_walkthrough && r.output.trim() !== (step.walkthrough ?? "").trim()) {
+    throw new LabError(`output differs from the walkthrough's:\n  walkthrough: ${step.walkthrough?.trim()}\n  here:        ${r.output.trim()}`);
+  }
+  for (const [name, re] of Object.entries(step.capture ?? {})) {
+    const m = r.output.match(new RegExp(re, "m"));
+    if (!m?.[1]) throw new LabError(`could not capture ${name} with /${re}/ from the output of "${command}" on ${step.on}:\n${r.output}`);
+    ctx.vars[name] = m[1];
+  }
+}
+
+async function runStep(ctx: RunContext, step: Step, r: StepResult, faults: FaultBook): Promise<void> {
+  if ("run" in step) return runCommandStep(ctx, step, r);
+  if ("wait" in step) {
+    const ms = step.timeout * 1000;
+    const n = step.members ?? 3;
+    switch (step.wait) {
+      case "swarm-ready":
+        r.details = { nodes: await cond.waitSwarm(ctx, n, ms) };
+        return;
+      case "service-running":
+        r.details = { tasks: (await cond.waitServiceRunning(ctx, n, ms, step.service)).length };
+        return;
+      case "galera-synced": {
+        const view = await cond.waitGaleraSynced(ctx, n, ms, step.service);
+        r.details = { members: view };
+        const since = ctx.healedAt ?? ctx.faultStartedAt;
+        if (since) ctx.state.lastRecoverySeconds = (Date.now() - since) / 1000;
+        return;
+      }
+      case "galera-degraded":
+        r.details = { members: await waitDegraded(ctx, step, ms) };
+        return;
+      case "host-down":
+        r.details = await waitHostDown(ctx, step.host ?? "", ms);
+        return;
+      case "task-log":
+        r.details = await waitTaskLog(ctx, step.pattern ?? "", ms, step.service);
+        return;
+    }
+  }
+  if ("check" in step) {
+    const n = step.members ?? 3;
+    switch (step.check) {
+      case "service-spread":
+        r.details = await cond.checkServiceSpread(ctx, n, step.service);
+        return;
+      case "galera-health":
+        r.details = await cond.checkGaleraHealth(ctx, n);
+        return;
+      case "cluster-address":
+        r.details = await cond.checkClusterAddresses(ctx, ctx.tasksAtFault !== undefined);
+        return;
+      case "replication":
+        r.details = await cond.checkReplication(ctx);
+        return;
+      case "history":
+        r.details = await checkHistory(ctx);
+        return;
+      case "task-log":
+        r.details = await checkTaskLog(ctx, step.pattern ?? "", step.service);
+        return;
+    }
+  }
+  if ("fault" in step) {
+    r.details = await applyFault(ctx, faults, step.fault, step.workload ?? false);
+    return;
+  }
+  if ("heal" in step) {
+    r.details = await healFaults(ctx, faults);
+    return;
+  }
+}
+
+export interface RunScenarioOptions {
+  progress: Progress;
+  password?: string;
+  /** Stop at the first failed step (later steps depend on earlier ones). */
+  signal?: AbortSignal;
+  /** Called before each step (walk mode pauses here). */
+  beforeStep?: (step: Step, index: number) => Promise<void>;
+  afterStep?: (step: Step, result: StepResult) => Promise<void>;
+}
+
+export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const ctx: RunContext = {
+    lab,
+    progress: opts.progress,
+    vars: { ...(scenario.env ?? {}) },
+    ipvs: await kernelHasIpvs(lab),
+    password: opts.password ?? "mypassword",
+    timeline: [],
+    state: {},
+  };
+  const faults: FaultBook = { active: [], figures: {} };
+  const notes: string[] = [];
+  if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
+  const results: StepResult[] = [];
+  let failed = false;
+  try {
+    for (const [index, step] of scenario.steps.entries()) {
+      opts.signal?.throwIfAborted();
+      await opts.beforeStep?.(step, index);
+      const r: StepResult = {
+        index,
+        title: stepTitle(step),
+        kind: stepKind(step),
+        host: "on" in step ? step.on : undefined,
+        command: "run" in step ? step.run : undefined,
+        walkthrough: "walkthrough" in step ? step.walkthrough : undefined,
+        ok: false,
+        seconds: 0,
+        startedAt: new Date().toISOString(),
+      };
+      results.push(r);
+      opts.progress.start(r.title);
+      ctx.timeline.push({ at: r.startedAt, what: `step ${r.title}` });
+      const s0 = Date.now();
+      try {
+        await runStep(ctx, step, r, faults);
+        r.ok = true;
+      } catch (err) {
+        r.error = (err as Error).message;
+        failed = true;
+      }
+      r.seconds = (Date.now() - s0) / 1000;
+      opts.progress.end(r.ok, r.ok ? "" : `\n      ${r.error?.split("\n").join("\n      ")}`);
+      await opts.afterStep?.(step, r);
+      if (failed) break;
+    }
+  } finally {
+    // Teardown always heals, even after a failed check or an interrupt.
+    if (faults.active.length) {
+      const healed = await healFaults(ctx, faults).catch((e: Error) => ({ error: e.message }));
+      notes.push(`teardown healed the faults still active: ${JSON.stringify(healed)}`);
+    }
+  }
+  return {
+    scenario: scenario.name,
+    title: scenario.title,
+    file: scenario.file,
+    ok: !failed && results.length === scenario.steps.length,
+    seconds: (Date.now() - t0) / 1000,
+    startedAt: new Date(t0).toISOString(),
+    steps: results,
+    timeline: ctx.timeline,
+    figures: { ...faults.figures, ...(typeof ctx.state.lastRecoverySeconds === "number" ? { lastRecoverySeconds: ctx.state.lastRecoverySeconds } : {}) },
+    notes,
+  };
+}

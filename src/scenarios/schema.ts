@@ -1,0 +1,162 @@
+/**
+ * Scenario files: ordered steps a trainer can read like the walkthrough. Validated before
+ * anything is created; an error names the file, the line and the reason.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join, basename } from "node:path";
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
+import { z } from "zod";
+import { LabError } from "../util/errors.js";
+import { projectRoot } from "../util/paths.js";
+
+const hostName = z.string().regex(/^docker[1-9]$/, "must be a host of the lab: docker1, docker2 or docker3");
+const seconds = z.number().positive().max(3600);
+
+const common = {
+  name: z.string().min(1).optional(),
+  /** What the walkthrough says about this step (English, and the walkthrough's own language). */
+  explain: z.string().optional(),
+  explain_zh: z.string().optional(),
+};
+
+export const runStep = z
+  .object({
+    ...common,
+    on: hostName,
+    run: z.string().min(1),
+    /** name -> regex with one group: the value becomes ${name} (an environment variable) for later commands */
+    capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    /** the output must match this regex */
+    expect: z.string().optional(),
+    /** the command must fail (and its output match `expect`) */
+    expect_failure: z.boolean().optional(),
+    /** the output the walkthrough printed, for `walk` */
+    walkthrough: z.string().optional(),
+    /** the output is deterministic: it must equal `walkthrough` */
+    same_as_walkthrough: z.boolean().optional(),
+    /** where the kernel has no IPVS: replace text in the command, and say why */
+    without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).optional(),
+    timeout: seconds.optional(),
+  })
+  .strict();
+
+export const WAIT_CONDITIONS = ["swarm-ready", "service-running", "galera-synced", "galera-degraded", "host-down", "task-log"] as const;
+export const waitStep = z
+  .object({
+    ...common,
+    wait: z.enum(WAIT_CONDITIONS),
+    service: z.string().optional(),
+    members: z.number().int().min(0).max(9).optional(),
+    host: hostName.optional(),
+    pattern: z.string().optional(),
+    timeout: seconds,
+  })
+  .strict();
+
+export const CHECKS = ["service-spread", "galera-health", "cluster-address", "replication", "history", "task-log"] as const;
+export const checkStep = z
+  .object({
+    ...common,
+    check: z.enum(CHECKS),
+    service: z.string().optional(),
+    members: z.number().int().min(1).max(9).optional(),
+    pattern: z.string().optional(),
+    timeout: seconds.optional(),
+  })
+  .strict();
+
+export const PORTS = ["7946/tcp", "7946/udp", "4789/udp", "2377/tcp", "4567/tcp"] as const;
+export const faultSpec = z.discriminatedUnion("kind", [
+  z.object({ kind: z.enum(["stop", "kill", "pause", "restart"]), host: z.string() }).strict(),
+  z.object({ kind: z.literal("stop-leader") }).strict(),
+  z.object({ kind: z.literal("ports"), host: z.string(), ports: z.array(z.enum(PORTS)).min(1), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+  z.object({ kind: z.literal("isolate"), host: z.string(), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+  z.object({ kind: z.literal("split"), groups: z.array(z.array(z.string()).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+]);
+export const faultStep = z.object({ ...common, fault: faultSpec, workload: z.boolean().optional() }).strict();
+export const healStep = z.object({ ...common, heal: z.union([z.literal("all"), z.string()]) }).strict();
+
+export const step = z.union([runStep, waitStep, checkStep, faultStep, healStep]);
+export type Step = z.infer<typeof step>;
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string(),
+    description: z.string().optional(),
+    /** The start state: bare hosts, a swarm, or the seed's Galera cluster (the seed runs first). */
+    needs: z.enum(["bare", "swarm", "galera"]),
+    /** Environment for every command (the walkthrough's `export HostIP=...`). */
+    env: z.record(z.string()).optional(),
+    steps: z.array(step).min(1),
+  })
+  .strict();
+export type Scenario = z.infer<typeof scenarioSchema> & { file: string };
+
+export function stepKind(s: Step): "run" | "wait" | "check" | "fault" | "heal" {
+  if ("run" in s) return "run";
+  if ("wait" in s) return "wait";
+  if ("check" in s) return "check";
+  if ("fault" in s) return "fault";
+  return "heal";
+}
+
+export function stepTitle(s: Step): string {
+  if (s.name) return s.name;
+  if ("run" in s) return `${s.on}: ${s.run.split("\n")[0]}`;
+  if ("wait" in s) return `wait ${s.wait}${s.members !== undefined ? ` (${s.members})` : ""}`;
+  if ("check" in s) return `check ${s.check}`;
+  if ("fault" in s) return `fault ${JSON.stringify(s.fault)}`;
+  return `heal ${s.heal}`;
+}
+
+/** The node of `path` in the YAML, or the deepest existing parent, for its line. */
+function nodeAt(doc: ReturnType<typeof parseDocument>, path: Array<string | number>): Node | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+    if (node && (isMap(node) || isSeq(node) || (node as Node).range)) return node;
+  }
+  return undefined;
+}
+
+/** Picks the most useful zod issue: for a union of step kinds, the branch that got furthest. */
+function describeIssue(issue: z.ZodIssue): { path: Array<string | number>; message: string } {
+  if (issue.code === "invalid_union") {
+    const branches = issue.unionErrors.map((e) => e.issues[0]!).filter(Boolean);
+    const best = branches.sort((a, b) => b.path.length - a.path.length || (a.code === "unrecognized_keys" ? 1 : -1))[0];
+    if (best && best.path.length > issue.path.length) return describeIssue(best);
+    return { path: issue.path, message: "not a known step: a step has one of run, wait, check, fault or heal" };
+  }
+  return { path: issue.path, message: issue.message };
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new LabError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error.issues[0]!);
+    const node = nodeAt(doc, path);
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+    throw new LabError(`${file}:${line}: ${path.join(".") || "(top)"}: ${message}`);
+  }
+  return { ...parsed.data, file };
+}
+
+export const scenariosDir = join(projectRoot, "scenarios");
+
+/** A scenario by name (scenarios/<name>.yaml) or by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const file = existsSync(nameOrPath) ? nameOrPath : join(scenariosDir, `${nameOrPath}.yaml`);
+  if (!existsSync(file)) throw new LabError(`no scenario "${nameOrPath}" (looked for ${file})`, { hint: `scenarios are in ${scenariosDir}` });
+  const s = parseScenario(readFileSync(file, "utf8"), file);
+  if (s.name !== basename(file, ".yaml") && !existsSync(nameOrPath)) {
+    throw new LabError(`${file}: name "${s.name}" does not match the file name`);
+  }
+  return s;
+}

@@ -1,0 +1,87 @@
+/** One `swarmlab run`: a lab in the state each scenario needs, the scenarios, the report, the cleanup. */
+import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { startLab, type Lab } from "../lab.js";
+import { loadScenario, scenariosDir, type Scenario } from "./schema.js";
+import { runScenario, type ScenarioResult, type RunScenarioOptions } from "./runner.js";
+import { writeReport, type RunReport } from "../report/report.js";
+import { collectLogs } from "../report/logs.js";
+import { Progress } from "../report/progress.js";
+
+export function allScenarioNames(): string[] {
+  return readdirSync(scenariosDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.replace(/\.yaml$/, ""))
+    .sort((a, b) => (a === "seed" ? -1 : b === "seed" ? 1 : a.localeCompare(b)));
+}
+
+export interface SessionOptions {
+  name?: string;
+  reportDir: string;
+  keep?: boolean;
+  progress?: Progress;
+  signal?: AbortSignal;
+  hooks?: Pick<RunScenarioOptions, "beforeStep" | "afterStep">;
+}
+
+export async function runSession(names: string[], opts: SessionOptions): Promise<RunReport> {
+  const progress = opts.progress ?? new Progress();
+  // Validate every file before anything is created.
+  const scenarios: Scenario[] = names.map((n) => loadScenario(n));
+  const t0 = Date.now();
+  const report: RunReport = { lab: opts.name ?? "swarmlab", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
+  let lab: Lab | undefined;
+  try {
+    for (const scenario of scenarios) {
+      opts.signal?.throwIfAborted();
+      process.stderr.write(`\n${scenario.name}: ${scenario.title}\n`);
+      // Each scenario starts from a fresh lab in the state it names.
+      const s0 = Date.now();
+      if (lab) await lab.down();
+      lab = await startLab({ name: opts.name, swarm: scenario.needs !== "bare", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      lab.removeOnDispose = !opts.keep;
+      report.setup.push({ title: `${scenario.name}: lab (${scenario.needs === "bare" ? "bare hosts" : "swarm"})`, seconds: (Date.now() - s0) / 1000 });
+      if (scenario.needs === "galera") {
+        const seed = loadScenario("seed");
+        // The seed replays swarm init itself: start it from bare hosts.
+        await lab.down();
+        lab = await startLab({ name: opts.name, swarm: false, ifExists: "replace", progress, signal: opts.signal });
+        process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
+        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal });
+        report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
+        if (!setupResult.ok) {
+          report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
+          report.ok = false;
+          continue;
+        }
+      }
+      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, ...opts.hooks });
+      report.scenarios.push(result);
+      if (!result.ok) {
+        report.ok = false;
+        const files = await collectLogs(lab, join(opts.reportDir, "logs", scenario.name)).catch(() => []);
+        progress.note(`collected ${files.length} logs in ${join(opts.reportDir, "logs", scenario.name)}`);
+      }
+    }
+  } catch (err) {
+    report.ok = false;
+    report.scenarios.push({
+      scenario: "(session)",
+      title: "set-up",
+      file: "",
+      ok: false,
+      seconds: 0,
+      startedAt: new Date().toISOString(),
+      steps: [{ index: 0, title: "set-up", kind: "setup", ok: false, seconds: 0, startedAt: new Date().toISOString(), error: (err as Error).message }],
+      timeline: [],
+      figures: {},
+      notes: [],
+    });
+    if (lab) await collectLogs(lab, join(opts.reportDir, "logs", "session")).catch(() => []);
+  } finally {
+    report.seconds = (Date.now() - t0) / 1000;
+    writeReport(opts.reportDir, report);
+    if (lab && !opts.keep) await lab.down().catch(() => {});
+  }
+  return report;
+}
