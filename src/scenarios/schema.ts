@@ -8,8 +8,11 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
 import { z } from "zod";
 import { LabError } from "../util/errors.js";
 import { projectRoot } from "../util/paths.js";
+import { readCompose } from "../hosts/compose.js";
 
-const hostName = z.string().regex(/^docker[1-9]$/, "must be a host of the lab: docker1, docker2 or docker3");
+// The compose file is the single source of truth for host names.
+const HOSTS = readCompose(join(projectRoot, "docker-compose.dind.yml")).hosts.map((h) => h.service);
+const hostName = z.string().refine((h) => HOSTS.includes(h), { message: `must be a host of the lab: ${HOSTS.join(", ")}` });
 const seconds = z.number().positive().max(3600);
 
 const common = {
@@ -67,11 +70,11 @@ export const checkStep = z
 
 export const PORTS = ["7946/tcp", "7946/udp", "4789/udp", "2377/tcp", "4567/tcp"] as const;
 export const faultSpec = z.discriminatedUnion("kind", [
-  z.object({ kind: z.enum(["stop", "kill", "pause", "restart"]), host: z.string() }).strict(),
+  z.object({ kind: z.enum(["stop", "kill", "pause", "restart"]), host: hostName }).strict(),
   z.object({ kind: z.literal("stop-leader") }).strict(),
-  z.object({ kind: z.literal("ports"), host: z.string(), ports: z.array(z.enum(PORTS)).min(1), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
-  z.object({ kind: z.literal("isolate"), host: z.string(), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
-  z.object({ kind: z.literal("split"), groups: z.array(z.array(z.string()).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+  z.object({ kind: z.literal("ports"), host: hostName, ports: z.array(z.enum(PORTS)).min(1), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+  z.object({ kind: z.literal("isolate"), host: hostName, direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+  z.object({ kind: z.literal("split"), groups: z.array(z.array(hostName).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
 ]);
 export const faultStep = z.object({ ...common, fault: faultSpec, workload: z.boolean().optional() }).strict();
 export const healStep = z.object({ ...common, heal: z.union([z.literal("all"), z.string()]) }).strict();
@@ -119,13 +122,18 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: Array<string | numb
   return undefined;
 }
 
-/** Picks the most useful zod issue: for a union of step kinds, the branch that got furthest. */
-function describeIssue(issue: z.ZodIssue): { path: Array<string | number>; message: string } {
+const STEP_KEYS = ["run", "wait", "check", "fault", "heal"] as const;
+
+/** For a step that matches no kind, report the errors of the kind its keys name (run, wait, ...). */
+function describeIssue(issue: z.ZodIssue, raw: unknown): { path: Array<string | number>; message: string } {
   if (issue.code === "invalid_union") {
-    const branches = issue.unionErrors.map((e) => e.issues[0]!).filter(Boolean);
-    const best = branches.sort((a, b) => b.path.length - a.path.length || (a.code === "unrecognized_keys" ? 1 : -1))[0];
-    if (best && best.path.length > issue.path.length) return describeIssue(best);
-    return { path: issue.path, message: "not a known step: a step has one of run, wait, check, fault or heal" };
+    let value: unknown = raw;
+    for (const k of issue.path) value = (value as Record<string | number, unknown> | undefined)?.[k];
+    const keys = value && typeof value === "object" ? Object.keys(value) : [];
+    const kind = STEP_KEYS.findIndex((k) => keys.includes(k));
+    const branch = kind >= 0 ? issue.unionErrors[kind]?.issues[0] : undefined;
+    if (branch) return describeIssue(branch, raw);
+    return { path: issue.path, message: `not a known step (keys: ${keys.join(", ") || "none"}): a step has one of run, wait, check, fault or heal` };
   }
   return { path: issue.path, message: issue.message };
 }
@@ -138,9 +146,10 @@ export function parseScenario(text: string, file: string): Scenario {
     const pos = lineCounter.linePos(e.pos[0]);
     throw new LabError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split("\n")[0]}`);
   }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
+  const raw: unknown = doc.toJS();
+  const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
-    const { path, message } = describeIssue(parsed.error.issues[0]!);
+    const { path, message } = describeIssue(parsed.error.issues[0]!, raw);
     const node = nodeAt(doc, path);
     const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
     throw new LabError(`${file}:${line}: ${path.join(".") || "(top)"}: ${message}`);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { parseScenario, loadScenario } from "../../src/scenarios/schema.js";
+import { allScenarioNames } from "../../src/scenarios/session.js";
+
+describe("scenario files", () => {
+  it("every shipped scenario validates", () => {
+    for (const n of allScenarioNames()) expect(loadScenario(n).name).toBe(n);
+  });
+  it("the seed replays the walkthrough's commands verbatim but for image names", () => {
+    const runs = loadScenario("seed").steps.flatMap((s) => ("run" in s ? [s.run.trim()] : []));
+    expect(runs).toContain("docker swarm init --advertise-addr 192.168.10.201");
+    expect(runs).toContain("docker network create --driver overlay mynet");
+    expect(runs).toContain('docker service inspect mysql-galera -f "{{ .Endpoint.VirtualIPs }}"');
+    expect(runs.some((r) => r.includes("-p 3306:3306 --network mynet") && r.includes("--env DISCOVERY_SERVICE=192.168.10.201:2379"))).toBe(true);
+  });
+  it("names file and line for an unknown host", () => {
+    const text = "name: x\ntitle: t\nneeds: swarm\nsteps:\n  - on: docker1\n    run: ls\n  - on: docker9\n    run: ls\n";
+    expect(() => parseScenario(text, "x.yaml")).toThrow(/^x\.yaml:7: steps\.1\.on: must be a host of the lab/);
+  });
+  it("names file and line for a misspelt key", () => {
+    const text = "name: x\ntitle: t\nneeds: swarm\nsteps:\n  - on: docker1\n    rnu: ls\n";
+    expect(() => parseScenario(text, "x.yaml")).toThrow(/^x\.yaml:5: steps\.0/);
+  });
+  it("refuses broken YAML with its position", () => {
+    expect(() => parseScenario("name: [x\n", "y.yaml")).toThrow(/^y\.yaml:\d+:\d+: not valid YAML/);
+  });
+  it("refuses an unknown start state and a missing field", () => {
+    expect(() => parseScenario("name: x\ntitle: t\nneeds: galaxy\nsteps: [{check: galera-health}]\n", "z.yaml")).toThrow(/z\.yaml:3: needs/);
+    expect(() => parseScenario("name: x\nneeds: bare\nsteps: [{check: galera-health}]\n", "z.yaml")).toThrow(/title: Required/);
+  });
+  it("a wait without a bound is refused", () => {
+    expect(() => parseScenario("name: x\ntitle: t\nneeds: bare\nsteps:\n  - wait: galera-synced\n", "w.yaml")).toThrow(/w\.yaml:5: steps\.0\.timeout: Required/);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Integration tests share one engine and the default lab's names: run files one at a time.
+    fileParallelism: false,
+    testTimeout: 20 * 60_000,
+    hookTimeout: 10 * 60_000,
+    reporters: ["default", "junit"],
+    outputFile: { junit: "reports/vitest-junit.xml" },
+  },
+});
