@@ -100,7 +100,10 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   let subnet: string;
   try {
     // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
-    subnet = chooseSubnet(preferred, await subnetsInUse(docker), opts.subnet !== undefined || name === DEFAULT_LAB);
+    const inUse = await subnetsInUse(docker);
+    // The walkthrough's subnet is kept for the default lab, so other labs never take it.
+    if (name !== DEFAULT_LAB && opts.subnet === undefined) inUse.push({ cidr: topology.subnet, owner: `the default lab ${DEFAULT_LAB}` });
+    subnet = chooseSubnet(preferred, inUse, opts.subnet !== undefined || name === DEFAULT_LAB);
   } catch (err) {
     throw new LabError(`cannot create lab ${name}: ${(err as Error).message}`, {
       hint: name === DEFAULT_LAB ? "remove what uses it, or start another lab with --name N (it finds a free subnet)" : "pass --subnet with a free /24",

@@ -33,6 +33,12 @@ function applyIpvsFallback(step: Extract<Step, { run: string }>, ipvs: boolean):
   return { command: step.run.replace(w.replace, w.with), changed: `no IPVS: "${w.replace}" became "${w.with}": ${w.why}` };
 }
 
+function addressMoves(lab: Lab): Array<[string, string]> {
+  return lab.hosts.topology.hosts
+    .map((spec): [string, string] => [spec.address, lab.host(spec.service).address])
+    .filter(([from, to]) => from !== to);
+}
+
 async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string }>, r: StepResult): Promise<void> {
   const exp = step.run.trim().match(/^export\s+([A-Za-z_][A-Za-z0-9_]*)=["']?([^"']*)["']?$/);
   if (exp) {
@@ -40,7 +46,13 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     r.output = "";
     return;
   }
-  const { command, changed } = applyIpvsFallback(step, ctx.ipvs);
+  let { command, changed } = applyIpvsFallback(step, ctx.ipvs);
+  // Scenarios use the walkthrough's addresses; a lab on another subnet has its hosts elsewhere.
+  const moved = addressMoves(ctx.lab).filter(([from]) => command.includes(from));
+  if (moved.length) {
+    for (const [from, to] of moved) command = command.split(from).join(to);
+    changed = [changed, `lab ${ctx.lab.name} is on ${ctx.lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}`].filter(Boolean).join("; ");
+  }
   if (changed) {
     r.changed = changed;
     ctx.progress.note(changed);
