@@ -69,7 +69,9 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   if (step.expect && !new RegExp(step.expect, "m").test(r.output)) {
     throw new LabError(`output of "${command}" on ${step.on} does not match /${step.expect}/:\n${r.output}`);
   }
-  if (step.same_as_walkthrough && r.output.trim() !== (step.walkthrough ?? "").trim()) {
+  let expected = (step.walkthrough ?? "").trim();
+  for (const [from, to] of addressMoves(ctx.lab)) expected = expected.split(from).join(to);
+  if (step.same_as_walkthrough && r.output.trim() !== expected) {
     throw new LabError(`output differs from the walkthrough's:\n  walkthrough: ${step.walkthrough?.trim()}\n  here:        ${r.output.trim()}`);
   }
   for (const [name, re] of Object.entries(step.capture ?? {})) {
