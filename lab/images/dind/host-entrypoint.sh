@@ -7,6 +7,7 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :
   sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control || :
 fi
-# dind needs a writable /sys/fs/cgroup and a mounted securityfs is not required.
+# A host that was stopped or killed keeps its file system: stale pid files would stop dockerd.
+rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 mkdir -p /var/log
 exec dockerd --host=unix:///var/run/docker.sock "$@" >>/var/log/dockerd.log 2>&1
