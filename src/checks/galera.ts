@@ -73,9 +73,43 @@ export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = fal
   });
 }
 
+/**
+ * Running task containers found on each host's own engine. Used when no manager can answer for
+ * the swarm (quorum lost): the containers keep running without a leader.
+ */
+export async function tasksFromContainers(lab: Lab, service = GALERA_SERVICE): Promise<TaskInfo[]> {
+  const out: TaskInfo[] = [];
+  for (const host of lab.nodes) {
+    let containers;
+    try {
+      containers = await host.api.listContainers({ filters: { label: [`com.docker.swarm.service.name=${service}`] } });
+    } catch {
+      continue; // host down
+    }
+    for (const c of containers) {
+      const addresses: Record<string, string> = {};
+      for (const [name, n] of Object.entries(c.NetworkSettings?.Networks ?? {})) if (n.IPAddress) addresses[name] = n.IPAddress;
+      const taskName = c.Labels["com.docker.swarm.task.name"] ?? "";
+      out.push({
+        id: c.Labels["com.docker.swarm.task.id"] ?? c.Id,
+        slot: Number(taskName.split(".")[1] ?? 0),
+        state: "running",
+        desired: "running",
+        nodeHostname: host.hostname,
+        host,
+        containerId: c.Id,
+        addresses,
+      });
+    }
+  }
+  return out;
+}
+
 /** Running tasks with their MySQL endpoint (a host-mode published port on the task's host). */
 export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise<GaleraMember[]> {
-  const tasks = (await serviceTasks(lab, service)).filter((t) => t.state === "running");
+  const tasks = await serviceTasks(lab, service)
+    .then((ts) => ts.filter((t) => t.state === "running"))
+    .catch(() => tasksFromContainers(lab, service));
   return Promise.all(
     tasks.map(async (t): Promise<GaleraMember> => {
       if (!t.host || !t.containerId) return t;

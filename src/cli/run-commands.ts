@@ -11,9 +11,10 @@ export function registerRunCommands(program: Command): void {
     .option("--all", "every scenario in scenarios/")
     .option("--report <dir>", "report folder", "reports/latest")
     .option("--keep", "leave the lab running afterwards")
+    .option("--fresh", "a fresh lab for every scenario (by default a Galera scenario reuses the cluster the previous one left, after checking it)")
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), signal: interruptSignal() });
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), signal: interruptSignal() });
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });

@@ -8,6 +8,7 @@ import { nodeList } from "../steps/swarm.js";
 import { reachableManager, serviceTasks } from "../checks/galera.js";
 import { galeraView, describeView, swarmNodeStates, type MemberView } from "../checks/conditions.js";
 import { startWorkload, type Workload } from "./workload.js";
+import { noteFault, noteHeal, noteVisible } from "./recovery.js";
 import { waitFor } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 
@@ -23,8 +24,34 @@ export interface ActiveFault {
 
 export interface FaultBook {
   active: ActiveFault[];
-  figures: Record<string, number>;
   workload?: Workload;
+}
+
+/** The walkthrough's etcd is a plain container on docker1 (no restart policy): bring it back with its host. */
+async function startPlainContainers(ctx: RunContext, host: string): Promise<void> {
+  await ctx.lab.host(host).sh("docker ps -aq --filter name=^etcd$ | xargs -r docker start", { allowFailure: true });
+}
+
+export function describeFault(spec: FaultSpec, target?: string): string {
+  switch (spec.kind) {
+    case "ports":
+      return `ports ${spec.host} ${spec.ports.join(",")} (${spec.direction})`;
+    case "isolate":
+      return `isolate ${spec.host} (${spec.direction})`;
+    case "split":
+      return `split ${spec.groups.map((g) => g.join("+")).join(" | ")} (${spec.direction})`;
+    default:
+      return `${spec.kind} ${target ?? ""}`.trim();
+  }
+}
+
+/** What swarm itself shows: node states and where the service's tasks are. */
+export async function swarmView(ctx: RunContext): Promise<{ nodes: string; tasks: string[] }> {
+  const nodes = await swarmNodeStates(ctx);
+  const tasks = await serviceTasks(ctx.lab)
+    .then((ts) => ts.map((t) => `${t.slot}@${t.nodeHostname.split(".")[0]}:${t.state}`))
+    .catch((e: Error) => [`no task list (${e.message.split("\n")[0]})`]);
+  return { nodes, tasks };
 }
 
 async function iptables(ctx: RunContext, op: "-A" | "-D", rule: Rule): Promise<void> {
@@ -41,19 +68,18 @@ async function leaderHost(ctx: RunContext): Promise<string> {
   return host.name;
 }
 
-export async function applyFault(ctx: RunContext, book: FaultBook, spec: FaultSpec, workload: boolean): Promise<Record<string, unknown>> {
+export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boolean): Promise<Record<string, unknown>> {
+  const book = ctx.faults;
   const tasks = await serviceTasks(ctx.lab).catch(() => []);
   ctx.tasksAtFault = new Set(tasks.map((t) => t.id));
   const fault: ActiveFault = { spec, rules: [], stopped: [], paused: [], startedAt: Date.now() };
-  if (workload && !book.workload) {
-    book.workload = await startWorkload(ctx);
-    ctx.state.workload = book.workload;
-  }
+  if (workload && !book.workload) book.workload = await startWorkload(ctx);
   const container = (name: string) => ctx.lab.docker.getContainer(ctx.lab.host(name).container);
   let target = "host" in spec ? spec.host : undefined;
   switch (spec.kind) {
     case "stop-leader":
       target = await leaderHost(ctx);
+      ctx.formerLeader = target;
       await container(target).stop({ t: 0 });
       fault.stopped.push(target);
       break;
@@ -72,6 +98,7 @@ export async function applyFault(ctx: RunContext, book: FaultBook, spec: FaultSp
     case "restart":
       await container(spec.host).restart({ t: 0 });
       await waitForInnerEngine(ctx.lab.host(spec.host));
+      await startPlainContainers(ctx, spec.host);
       break;
     case "ports":
       fault.rules = portRules(spec.host, spec.ports, spec.direction);
@@ -86,15 +113,17 @@ export async function applyFault(ctx: RunContext, book: FaultBook, spec: FaultSp
       break;
   }
   for (const r of fault.rules) await iptables(ctx, "-A", r);
-  book.active.push(fault);
-  ctx.faultStartedAt = fault.startedAt;
-  ctx.healedAt = undefined;
-  ctx.timeline.push({ at: new Date().toISOString(), what: `fault ${spec.kind}${target ? ` ${target}` : ""}`, data: { rules: fault.rules.length } });
-  return { target, rules: fault.rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`), swarm: await swarmNodeStates(ctx) };
+  // A restart is over by the time it returns: nothing is left to heal.
+  if (spec.kind !== "restart") book.active.push(fault);
+  const what = describeFault(spec, target);
+  noteFault(ctx.recoveries, what, fault.startedAt);
+  ctx.timeline.push({ at: new Date().toISOString(), what: `fault ${what}`, data: { rules: fault.rules.length } });
+  return { target, rules: fault.rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`), swarm: await swarmView(ctx) };
 }
 
 /** Heals every active fault, newest first: deletes exactly the rules added, unpauses, starts stopped hosts. */
-export async function healFaults(ctx: RunContext, book: FaultBook): Promise<Record<string, unknown>> {
+export async function healFaults(ctx: RunContext): Promise<Record<string, unknown>> {
+  const book = ctx.faults;
   const done: string[] = [];
   const errors: string[] = [];
   while (book.active.length) {
@@ -115,15 +144,14 @@ export async function healFaults(ctx: RunContext, book: FaultBook): Promise<Reco
       try {
         await ctx.lab.docker.getContainer(ctx.lab.host(h).container).start();
         await waitForInnerEngine(ctx.lab.host(h));
-        // The walkthrough's etcd is a plain container on docker1: bring it back with its host.
-        await ctx.lab.host(h).sh("docker ps -aq --filter name=^etcd$ | xargs -r docker start", { allowFailure: true });
+        await startPlainContainers(ctx, h);
         done.push(`started ${h}`);
       } catch (e) {
         errors.push((e as Error).message.split("\n")[0]!);
       }
     }
   }
-  ctx.healedAt = Date.now();
+  noteHeal(ctx.recoveries, Date.now());
   ctx.timeline.push({ at: new Date().toISOString(), what: "heal", data: done });
   if (book.workload) {
     await book.workload.stop();
@@ -142,8 +170,7 @@ export async function waitHostDown(ctx: RunContext, host: string, timeoutMs: num
     { timeoutMs },
     (rows) => rows.map((r) => `${r.hostname}:${r.status}`).join(" "),
   );
-  const seconds = ctx.faultStartedAt ? (Date.now() - ctx.faultStartedAt) / 1000 : 0;
-  ctx.state.faultVisibleSeconds = seconds;
+  const seconds = noteVisible(ctx.recoveries, `swarm: ${host} Down`, Date.now());
   ctx.timeline.push({ at: new Date().toISOString(), what: `swarm shows ${host} Down`, data: rows });
   return { faultVisibleSeconds: seconds, nodes: rows };
 }
@@ -152,20 +179,55 @@ export async function waitHostDown(ctx: RunContext, host: string, timeoutMs: num
  * Waits for the partition to show in Galera: `members` Primary members of that size, and every
  * other running member non-Primary or unreachable.
  */
-export async function waitDegraded(ctx: RunContext, step: { members?: number }, timeoutMs: number): Promise<MemberView[]> {
+export async function waitDegraded(ctx: RunContext, step: { members?: number }, timeoutMs: number): Promise<Record<string, unknown>> {
   const n = step.members ?? 2;
   const view = await waitFor(
-    `Galera to split: ${n} members Primary with size ${n}, the rest non-Primary`,
+    n === 0 ? "every running Galera member to be non-Primary" : `Galera to split: ${n} members Primary with size ${n}, the rest non-Primary`,
     () => galeraView(ctx),
     (v) => {
       const primary = v.filter((m) => m.status === "Primary" && m.size === n);
-      return primary.length === n && v.length > n && v.every((m) => (m.status === "Primary" ? m.size === n : true));
+      const answeringOthers = v.filter((m) => m.status && m.status !== "Primary");
+      // With no Primary expected, at least one member must say so itself.
+      return primary.length === n && v.length > n && v.every((m) => (m.status === "Primary" ? m.size === n : true)) && (n > 0 || answeringOthers.length > 0);
     },
     { timeoutMs, intervalMs: 1000 },
     describeView,
   );
-  const seconds = ctx.faultStartedAt ? (Date.now() - ctx.faultStartedAt) / 1000 : 0;
-  ctx.state.faultVisibleSeconds = seconds;
-  ctx.timeline.push({ at: new Date().toISOString(), what: "galera degraded", data: { view, swarm: await swarmNodeStates(ctx) } });
-  return view;
+  const seconds = noteVisible(ctx.recoveries, n === 0 ? "Galera: no Primary component" : `Galera: ${n} Primary, the rest not`, Date.now());
+  const swarm = await swarmView(ctx);
+  ctx.timeline.push({ at: new Date().toISOString(), what: "galera degraded", data: { view, swarm } });
+  return { faultVisibleSeconds: seconds, members: view, swarm };
+}
+
+/** Waits for a Leader other than the one a stop-leader fault took away. */
+export async function waitNewLeader(ctx: RunContext, timeoutMs: number): Promise<Record<string, unknown>> {
+  const former = ctx.formerLeader ? ctx.lab.host(ctx.formerLeader).hostname : undefined;
+  const rows = await waitFor(
+    `a new swarm Leader${former ? ` other than ${former}` : ""}`,
+    async () => nodeList(await reachableManager(ctx.lab)),
+    (rows) => rows.some((r) => r.managerStatus === "Leader" && r.hostname !== former),
+    { timeoutMs, intervalMs: 1000 },
+    (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`).join(" "),
+  );
+  const leader = rows.find((r) => r.managerStatus === "Leader")!.hostname;
+  const seconds = noteVisible(ctx.recoveries, `swarm: new Leader ${leader.split(".")[0]}`, Date.now());
+  ctx.timeline.push({ at: new Date().toISOString(), what: `swarm elects ${leader}`, data: rows });
+  return { faultVisibleSeconds: seconds, leader, formerLeader: former, nodes: rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`) };
+}
+
+/** Every manager Ready and reachable, one Leader, and the former leader (if any) back as a follower. */
+export async function checkSwarmRoles(ctx: RunContext): Promise<Record<string, unknown>> {
+  const rows = await nodeList(await reachableManager(ctx.lab));
+  const problems: string[] = [];
+  const leaders = rows.filter((r) => r.managerStatus === "Leader");
+  if (leaders.length !== 1) problems.push(`${leaders.length} Leaders`);
+  for (const r of rows) {
+    if (r.status !== "Ready") problems.push(`${r.hostname} is ${r.status}`);
+    if (!["Leader", "Reachable"].includes(r.managerStatus)) problems.push(`${r.hostname} manager status "${r.managerStatus}"`);
+  }
+  const former = ctx.formerLeader ? ctx.lab.host(ctx.formerLeader).hostname : undefined;
+  if (former && leaders[0]?.hostname === former) problems.push(`${former} is Leader again: expected it back as a follower`);
+  const nodes = rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`);
+  if (problems.length) throw new LabError(`swarm roles are not as expected: ${problems.join("; ")} (${nodes.join(" ")})`);
+  return { leader: leaders[0]?.hostname, formerLeader: former, nodes };
 }

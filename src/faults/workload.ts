@@ -6,20 +6,21 @@ import { checkWriteHistory, type WriteOp } from "./history.js";
 import { LabError } from "../util/errors.js";
 
 export interface Workload {
+  /** Each workload writes its own table, so a lab reused across scenarios holds no foreign rows. */
+  table: string;
   history: WriteOp[];
   stop(): Promise<void>;
 }
 
-const TABLE = "swarmlab.history";
 /** Bounds: the workload stops by itself after this many writes or seconds. */
 const MAX_WRITES = 2000;
 const MAX_SECONDS = 300;
 
-async function ensureTable(m: GaleraMember, password: string): Promise<void> {
+async function ensureTable(m: GaleraMember, password: string, table: string): Promise<void> {
   const c = await connect(m, password);
   try {
     await c.query("CREATE DATABASE IF NOT EXISTS swarmlab");
-    await c.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id VARCHAR(64) PRIMARY KEY, member VARCHAR(64), at BIGINT)`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR(64) PRIMARY KEY, member VARCHAR(64), at BIGINT)`);
   } finally {
     c.destroy();
   }
@@ -37,7 +38,8 @@ function classify(err: unknown): "failed" | "unknown" {
 export async function startWorkload(ctx: RunContext): Promise<Workload> {
   const members = (await galeraMembers(ctx.lab)).filter((m) => m.endpoint);
   if (members.length === 0) throw new LabError("the workload found no member with a MySQL endpoint");
-  await ensureTable(members[0]!, ctx.password);
+  const table = `swarmlab.history_${Date.now()}`;
+  await ensureTable(members[0]!, ctx.password, table);
   const history: WriteOp[] = [];
   let running = true;
   const t0 = Date.now();
@@ -49,7 +51,7 @@ export async function startWorkload(ctx: RunContext): Promise<Workload> {
       try {
         const c = await connect(m, ctx.password, 2000);
         try {
-          await c.query({ sql: `INSERT INTO ${TABLE} (id, member, at) VALUES (?, ?, ?)`, timeout: 3000, values: [id, label, at] });
+          await c.query({ sql: `INSERT INTO ${table} (id, member, at) VALUES (?, ?, ?)`, timeout: 3000, values: [id, label, at] });
           history.push({ id, member: label, outcome: "ok", at });
         } finally {
           c.destroy();
@@ -62,6 +64,7 @@ export async function startWorkload(ctx: RunContext): Promise<Workload> {
     }
   });
   return {
+    table,
     history,
     async stop() {
       running = false;
@@ -72,14 +75,14 @@ export async function startWorkload(ctx: RunContext): Promise<Workload> {
 
 /** After heal and reform: read every member and judge the history. */
 export async function checkHistory(ctx: RunContext): Promise<Record<string, unknown>> {
-  const w = ctx.state.workload as Workload | undefined;
+  const w = ctx.faults.workload;
   if (!w) throw new LabError("no write workload ran in this scenario (a fault step needs `workload: true`)");
   await w.stop();
   const rows: Record<string, string[]> = {};
   for (const m of await galeraMembers(ctx.lab)) {
     const c = await connect(m, ctx.password);
     try {
-      const [r] = await c.query(`SELECT id FROM ${TABLE}`);
+      const [r] = await c.query(`SELECT id FROM ${w.table}`);
       rows[memberLabel(m)] = (r as Array<{ id: string }>).map((x) => x.id);
     } finally {
       c.destroy();

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScenarioResult } from "../scenarios/runner.js";
+import { recoveryRows } from "../faults/recovery.js";
 
 export interface RunReport {
   lab: string;
@@ -46,6 +47,7 @@ export function markdownSummary(report: RunReport): string {
     if (Object.keys(s.figures).length) {
       out.push("", "| figure | value |", "| --- | --- |", ...Object.entries(s.figures).map(([k, v]) => `| ${k} | ${v.toFixed(1)} s |`));
     }
+    if (s.recoveries?.length) out.push("", "Recovery:", "", ...recoveryRows(s.recoveries));
     out.push("");
   }
   return out.join("\n");

@@ -1,5 +1,7 @@
 import type { Lab } from "../lab.js";
 import type { Progress } from "../report/progress.js";
+import type { FaultBook } from "../faults/nemesis.js";
+import type { RecoveryRecord } from "../faults/recovery.js";
 
 export interface StepResult {
   index: number;
@@ -29,9 +31,11 @@ export interface RunContext {
   password: string;
   /** Task IDs of the Galera service when the last fault began. */
   tasksAtFault?: Set<string>;
-  faultStartedAt?: number;
-  healedAt?: number;
+  /** Faults still active, and the write workload that runs while they are. */
+  faults: FaultBook;
+  /** One record per fault injected in this scenario: the recovery figures. */
+  recoveries: RecoveryRecord[];
+  /** The host that was Leader before a stop-leader fault. */
+  formerLeader?: string;
   timeline: Array<{ at: string; what: string; data?: unknown }>;
-  /** Anything a step wants to hand to later steps (the write workload, recovery figures). */
-  state: Record<string, unknown>;
 }

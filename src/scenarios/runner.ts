@@ -5,9 +5,11 @@ import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
 import type { RunContext, StepResult } from "./context.js";
 import { LabError } from "../util/errors.js";
 import * as cond from "../checks/conditions.js";
-import { applyFault, healFaults, waitDegraded, waitHostDown, type FaultBook } from "../faults/nemesis.js";
+import { applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
+import { noteSynced, type RecoveryRecord } from "../faults/recovery.js";
 import { checkHistory } from "../faults/workload.js";
 import { waitTaskLog, checkTaskLog } from "../checks/task-log.js";
+import { reachableManager } from "../checks/galera.js";
 
 export interface ScenarioResult {
   scenario: string;
@@ -19,6 +21,8 @@ export interface ScenarioResult {
   steps: StepResult[];
   timeline: RunContext["timeline"];
   figures: Record<string, number>;
+  /** One record per fault: when it showed, and how long until all members were Synced again. */
+  recoveries: RecoveryRecord[];
   notes: string[];
 }
 
@@ -58,17 +62,22 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     ctx.progress.note(changed);
   }
   r.command = command;
-  const host = ctx.lab.host(step.on);
-  const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000 }, ctx.vars);
-  r.output = [res.stdout, res.stderr].filter(Boolean).join("\n");
-  const failedAsExpected = step.expect_failure && res.exitCode !== 0;
-  if (res.exitCode !== 0 && !step.expect_failure) {
-    throw new LabError(`exit code ${res.exitCode} on ${step.on}: ${command}\n${r.output}`);
+  const host = step.on === "manager" ? await reachableManager(ctx.lab) : ctx.lab.host(step.on);
+  if (step.on === "manager") r.host = host.name;
+  const deadline = Date.now() + (step.retry ?? 0) * 1000;
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000 }, ctx.vars);
+    r.output = [res.stdout, res.stderr].filter(Boolean).join("\n");
+    const problem = commandProblem(step, command, res.exitCode, r.output);
+    if (!problem) break;
+    if (Date.now() >= deadline) {
+      throw new LabError(step.retry ? `${problem}\n(after ${attempts} attempts in ${step.retry} s)` : problem);
+    }
+    await new Promise((res) => setTimeout(res, 2000));
   }
-  if (step.expect_failure && !failedAsExpected) throw new LabError(`expected ${command} to fail on ${step.on}, but it succeeded:\n${r.output}`);
-  if (step.expect && !new RegExp(step.expect, "m").test(r.output)) {
-    throw new LabError(`output of "${command}" on ${step.on} does not match /${step.expect}/:\n${r.output}`);
-  }
+  if (attempts > 1) r.details = { attempts };
   let expected = (step.walkthrough ?? "").trim();
   for (const [from, to] of addressMoves(ctx.lab)) expected = expected.split(from).join(to);
   if (step.same_as_walkthrough && r.output.trim() !== expected) {
@@ -81,7 +90,21 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   }
 }
 
-async function runStep(ctx: RunContext, step: Step, r: StepResult, faults: FaultBook): Promise<void> {
+function lastStoppedHost(ctx: RunContext): string {
+  const host = ctx.faults.active.flatMap((f) => f.stopped).at(-1);
+  if (!host) throw new LabError("wait host-down names no host and no fault has stopped one");
+  return host;
+}
+
+/** Why a command's result does not meet the step's expectations, or undefined when it does. */
+function commandProblem(step: Extract<Step, { run: string }>, command: string, exitCode: number, output: string): string | undefined {
+  if (exitCode !== 0 && !step.expect_failure) return `exit code ${exitCode} on ${step.on}: ${command}\n${output}`;
+  if (step.expect_failure && exitCode === 0) return `expected ${command} to fail on ${step.on}, but it succeeded:\n${output}`;
+  if (step.expect && !new RegExp(step.expect, "m").test(output)) return `output of "${command}" on ${step.on} does not match /${step.expect}/:\n${output}`;
+  return undefined;
+}
+
+async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void> {
   if ("run" in step) return runCommandStep(ctx, step, r);
   if ("wait" in step) {
     const ms = step.timeout * 1000;
@@ -90,21 +113,23 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult, faults: Fault
       case "swarm-ready":
         r.details = { nodes: await cond.waitSwarm(ctx, n, ms) };
         return;
+      case "swarm-leader":
+        r.details = await waitNewLeader(ctx, ms);
+        return;
       case "service-running":
         r.details = { tasks: (await cond.waitServiceRunning(ctx, n, ms, step.service)).length };
         return;
       case "galera-synced": {
         const view = await cond.waitGaleraSynced(ctx, n, ms, step.service);
+        noteSynced(ctx.recoveries, Date.now());
         r.details = { members: view };
-        const since = ctx.healedAt ?? ctx.faultStartedAt;
-        if (since) ctx.state.lastRecoverySeconds = (Date.now() - since) / 1000;
         return;
       }
       case "galera-degraded":
-        r.details = { members: await waitDegraded(ctx, step, ms) };
+        r.details = await waitDegraded(ctx, step, ms);
         return;
       case "host-down":
-        r.details = await waitHostDown(ctx, step.host ?? "", ms);
+        r.details = await waitHostDown(ctx, step.host ?? lastStoppedHost(ctx), ms);
         return;
       case "task-log":
         r.details = await waitTaskLog(ctx, step.pattern ?? "", ms, step.service);
@@ -114,6 +139,9 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult, faults: Fault
   if ("check" in step) {
     const n = step.members ?? 3;
     switch (step.check) {
+      case "swarm-roles":
+        r.details = await checkSwarmRoles(ctx);
+        return;
       case "service-spread":
         r.details = await cond.checkServiceSpread(ctx, n, step.service);
         return;
@@ -135,11 +163,11 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult, faults: Fault
     }
   }
   if ("fault" in step) {
-    r.details = await applyFault(ctx, faults, step.fault, step.workload ?? false);
+    r.details = await applyFault(ctx, step.fault, step.workload ?? false);
     return;
   }
   if ("heal" in step) {
-    r.details = await healFaults(ctx, faults);
+    r.details = await healFaults(ctx);
     return;
   }
 }
@@ -163,9 +191,9 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     ipvs: await kernelHasIpvs(lab),
     password: opts.password ?? "mypassword",
     timeline: [],
-    state: {},
+    faults: { active: [] },
+    recoveries: [],
   };
-  const faults: FaultBook = { active: [], figures: {} };
   const notes: string[] = [];
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
   const results: StepResult[] = [];
@@ -190,7 +218,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
       ctx.timeline.push({ at: r.startedAt, what: `step ${r.title}` });
       const s0 = Date.now();
       try {
-        await runStep(ctx, step, r, faults);
+        await runStep(ctx, step, r);
         r.ok = true;
       } catch (err) {
         r.error = (err as Error).message;
@@ -203,10 +231,11 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     }
   } finally {
     // Teardown always heals, even after a failed check or an interrupt.
-    if (faults.active.length) {
-      const healed = await healFaults(ctx, faults).catch((e: Error) => ({ error: e.message }));
+    if (ctx.faults.active.length) {
+      const healed = await healFaults(ctx).catch((e: Error) => ({ error: e.message }));
       notes.push(`teardown healed the faults still active: ${JSON.stringify(healed)}`);
     }
+    await ctx.faults.workload?.stop();
   }
   return {
     scenario: scenario.name,
@@ -217,7 +246,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     startedAt: new Date(t0).toISOString(),
     steps: results,
     timeline: ctx.timeline,
-    figures: { ...faults.figures, ...(typeof ctx.state.lastRecoverySeconds === "number" ? { lastRecoverySeconds: ctx.state.lastRecoverySeconds } : {}) },
+    figures: {},
+    recoveries: ctx.recoveries,
     notes,
   };
 }

@@ -25,7 +25,8 @@ const common = {
 export const runStep = z
   .object({
     ...common,
-    on: hostName,
+    /** a host of the lab, or "manager": whichever swarm manager answers (when the usual one may be down) */
+    on: z.string().refine((h) => h === "manager" || HOSTS.includes(h), { message: `must be a host of the lab (${HOSTS.join(", ")}) or "manager"` }),
     run: z.string().min(1),
     /** name -> regex with one group: the value becomes ${name} (an environment variable) for later commands */
     capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
@@ -40,23 +41,26 @@ export const runStep = z
     /** where the kernel has no IPVS: replace text in the command, and say why */
     without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).optional(),
     timeout: seconds.optional(),
+    /** run again every 2 s until it meets its expectations, for at most this many seconds */
+    retry: seconds.optional(),
   })
   .strict();
 
-export const WAIT_CONDITIONS = ["swarm-ready", "service-running", "galera-synced", "galera-degraded", "host-down", "task-log"] as const;
+export const WAIT_CONDITIONS = ["swarm-ready", "swarm-leader", "service-running", "galera-synced", "galera-degraded", "host-down", "task-log"] as const;
 export const waitStep = z
   .object({
     ...common,
     wait: z.enum(WAIT_CONDITIONS),
     service: z.string().optional(),
     members: z.number().int().min(0).max(9).optional(),
+    /** host-down: the host to watch (default: the host the newest fault stopped) */
     host: hostName.optional(),
     pattern: z.string().optional(),
     timeout: seconds,
   })
   .strict();
 
-export const CHECKS = ["service-spread", "galera-health", "cluster-address", "replication", "history", "task-log"] as const;
+export const CHECKS = ["swarm-roles", "service-spread", "galera-health", "cluster-address", "replication", "history", "task-log"] as const;
 export const checkStep = z
   .object({
     ...common,

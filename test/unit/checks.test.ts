@@ -135,6 +135,7 @@ describe("JUnit report", () => {
           startedAt: "t",
           timeline: [],
           figures: {},
+          recoveries: [],
           notes: [],
           steps: [
             { index: 0, title: "a <b>", kind: "run", ok: true, seconds: 1, startedAt: "t", output: "x & y" },

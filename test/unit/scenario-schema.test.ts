@@ -32,3 +32,20 @@ describe("scenario files", () => {
     expect(() => parseScenario("name: x\ntitle: t\nneeds: bare\nsteps:\n  - wait: galera-synced\n", "w.yaml")).toThrow(/w\.yaml:5: steps\.0\.timeout: Required/);
   });
 });
+
+describe("scenario steps added for the fault scenarios", () => {
+  const head = "name: x\ntitle: t\nneeds: galera\nsteps:\n";
+  it("a run step may go to whichever manager answers, and retry within a bound", () => {
+    const s = parseScenario(`${head}  - on: manager\n    run: docker node ls\n    retry: 30\n`, "r.yaml");
+    expect(s.steps[0]).toMatchObject({ on: "manager", retry: 30 });
+    expect(() => parseScenario(`${head}  - on: docker9\n    run: ls\n`, "r.yaml")).toThrow(/r\.yaml:5: steps\.0\.on: must be a host of the lab \(docker1, docker2, docker3\) or "manager"/);
+    expect(() => parseScenario(`${head}  - on: docker1\n    run: ls\n    retry: -1\n`, "r.yaml")).toThrow(/r\.yaml:7: steps\.0\.retry/);
+  });
+  it("knows the leader and role conditions, and host-down without a host", () => {
+    const s = parseScenario(`${head}  - fault: { kind: stop-leader }\n  - wait: swarm-leader\n    timeout: 60\n  - wait: host-down\n    timeout: 60\n  - check: swarm-roles\n`, "l.yaml");
+    expect(s.steps.map((x) => Object.keys(x)[0])).toEqual(["fault", "wait", "wait", "check"]);
+  });
+  it("refuses a fault on an unknown port", () => {
+    expect(() => parseScenario(`${head}  - fault: { kind: ports, host: docker3, ports: ["53/udp"] }\n`, "p.yaml")).toThrow(/p\.yaml:5: steps\.0\.fault\.ports\.0/);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Recovery figures, one record per fault: when it began, when the lab showed it, when it was
+ * healed and when Galera had all its members Synced again. Pure bookkeeping over timestamps.
+ */
+
+export interface RecoveryRecord {
+  /** e.g. "stop docker2", "ports docker3 7946/tcp,7946/udp" */
+  fault: string;
+  startedAt: number;
+  /** What first showed the fault (swarm node Down, Galera split, new leader...). */
+  visibleBy?: string;
+  visibleSeconds?: number;
+  healedAt?: number;
+  /** From the fault to all members Synced, while the fault was still active (rescheduling). */
+  syncedAfterFaultSeconds?: number;
+  /** From the heal to all members Synced. */
+  syncedAfterHealSeconds?: number;
+}
+
+export function noteFault(records: RecoveryRecord[], fault: string, at: number): RecoveryRecord {
+  const r: RecoveryRecord = { fault, startedAt: at };
+  records.push(r);
+  return r;
+}
+
+/** The newest fault not yet visible becomes visible now. */
+export function noteVisible(records: RecoveryRecord[], by: string, at: number): number | undefined {
+  const r = [...records].reverse().find((x) => x.visibleSeconds === undefined && x.healedAt === undefined);
+  if (!r) return undefined;
+  r.visibleBy = by;
+  r.visibleSeconds = round((at - r.startedAt) / 1000);
+  return r.visibleSeconds;
+}
+
+export function noteHeal(records: RecoveryRecord[], at: number): void {
+  for (const r of records) if (r.healedAt === undefined) r.healedAt = at;
+}
+
+/** All members Synced at `at`: the first such moment after a fault, and after its heal, is kept. */
+export function noteSynced(records: RecoveryRecord[], at: number): void {
+  for (const r of records) {
+    if (r.healedAt === undefined) {
+      r.syncedAfterFaultSeconds ??= round((at - r.startedAt) / 1000);
+    } else if (r.syncedAfterHealSeconds === undefined && at >= r.healedAt) {
+      r.syncedAfterHealSeconds = round((at - r.healedAt) / 1000);
+    }
+  }
+}
+
+const round = (s: number) => Math.round(s * 10) / 10;
+
+/** One table row per fault, for the Markdown summary. */
+export function recoveryRows(records: RecoveryRecord[]): string[] {
+  const s = (v?: number) => (v === undefined ? "–" : `${v.toFixed(1)} s`);
+  return [
+    "| fault | visible after | shown by | Synced after fault | Synced after heal |",
+    "| --- | --- | --- | --- | --- |",
+    ...records.map((r) => `| ${r.fault} | ${s(r.visibleSeconds)} | ${r.visibleBy ?? "–"} | ${s(r.syncedAfterFaultSeconds)} | ${s(r.syncedAfterHealSeconds)} |`),
+  ];
+}
