@@ -6,7 +6,7 @@ import type { RunContext, StepResult } from "./context.js";
 import { LabError } from "../util/errors.js";
 import * as cond from "../checks/conditions.js";
 import { applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
-import { noteSynced, type RecoveryRecord } from "../faults/recovery.js";
+import { noteSynced, noteVisible, type RecoveryRecord } from "../faults/recovery.js";
 import { checkHistory } from "../faults/workload.js";
 import { waitTaskLog, checkTaskLog } from "../checks/task-log.js";
 import { reachableManager } from "../checks/galera.js";
@@ -78,6 +78,7 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     await new Promise((res) => setTimeout(res, 2000));
   }
   if (attempts > 1) r.details = { attempts };
+  if (step.shows_fault) noteVisible(ctx.recoveries, r.title, Date.now());
   let expected = (step.walkthrough ?? "").trim();
   for (const [from, to] of addressMoves(ctx.lab)) expected = expected.split(from).join(to);
   if (step.same_as_walkthrough && r.output.trim() !== expected) {
@@ -121,7 +122,8 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void
         return;
       case "galera-synced": {
         const view = await cond.waitGaleraSynced(ctx, n, ms, step.service);
-        noteSynced(ctx.recoveries, Date.now());
+        // Only the whole cluster counts as recovered (quorum-loss waits for one member first).
+        if (n >= (ctx.tasksAtFault?.size ?? n)) noteSynced(ctx.recoveries, Date.now());
         r.details = { members: view };
         return;
       }

@@ -43,6 +43,8 @@ export const runStep = z
     timeout: seconds.optional(),
     /** run again every 2 s until it meets its expectations, for at most this many seconds */
     retry: seconds.optional(),
+    /** when this step succeeds, the active fault has become visible (a recovery figure) */
+    shows_fault: z.boolean().optional(),
   })
   .strict();
 

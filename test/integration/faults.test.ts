@@ -1,30 +1,95 @@
-/** Failure injection for real: the fault scenarios against a real lab, judged by the real cluster. */
-import { describe, expect, it } from "vitest";
+/**
+ * Failure injection for real: every fault scenario against a real lab, judged by the real cluster.
+ * One session runs them all (the seed's cluster is reused where a scenario leaves it healthy and
+ * spread, and rebuilt where it does not); each test then reads its scenario's result.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
 import { runSession } from "../../src/scenarios/session.js";
+import type { RunReport } from "../../src/report/report.js";
+import type { ScenarioResult } from "../../src/scenarios/runner.js";
 import { labelled } from "./helpers.js";
 
-describe("swarmlab run node-stop", () => {
-  it("reschedules the stopped host's task, reforms Galera, brings the host back and loses no acknowledged write", async () => {
-    const report = await runSession(["node-stop"], { reportDir: "reports/test-node-stop" });
-    const scenario = report.scenarios.find((s) => s.scenario === "node-stop")!;
-    expect(scenario.steps.filter((s) => !s.ok).map((s) => `${s.title}: ${s.error}`)).toEqual([]);
-    expect(report.ok).toBe(true);
-    const history = scenario.steps.find((s) => s.title === "check history")!.details as { counts: { ok: number } };
-    expect(history.counts.ok).toBeGreaterThan(0);
-    expect(await labelled("swarmlab")).toEqual({ containers: 0, networks: 0, volumes: 0 });
-  });
-});
+// The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
+// (and so leave two on one host) come last.
+const SCENARIOS = ["partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "node-stop", "leader-loss"];
+let report: RunReport;
 
-describe("swarmlab run partition-swarm-ports", () => {
-  it("splits Galera 2+1 while docker3's gossip and VXLAN ports drop, and reforms after heal", async () => {
-    const report = await runSession(["partition-swarm-ports"], { reportDir: "reports/test-partition" });
-    const scenario = report.scenarios.find((s) => s.scenario === "partition-swarm-ports")!;
-    expect(scenario.steps.filter((s) => !s.ok).map((s) => `${s.title}: ${s.error}`)).toEqual([]);
-    expect(report.ok).toBe(true);
-    const split = scenario.steps.find((s) => s.kind === "wait" && s.title.startsWith("two members"))!.details as {
-      members: Array<{ status?: string; size?: number }>;
-    };
+beforeAll(async () => {
+  report = await runSession(SCENARIOS, { reportDir: "reports/test-faults" });
+}, 60 * 60_000);
+
+function scenario(name: string): ScenarioResult {
+  const s = report.scenarios.find((x) => x.scenario === name);
+  expect(s, `${name} ran`).toBeDefined();
+  expect(s!.steps.filter((x) => !x.ok).map((x) => `${x.title}: ${x.error}`)).toEqual([]);
+  expect(s!.ok).toBe(true);
+  return s!;
+}
+const step = (s: ScenarioResult, title: string) => {
+  const x = s.steps.find((y) => y.title === title);
+  expect(x, `step "${title}" in ${s.scenario}`).toBeDefined();
+  return x!;
+};
+function historyOk(s: ScenarioResult): void {
+  const h = step(s, "check history").details as { counts: { ok: number }; members: Record<string, number> };
+  expect(h.counts.ok).toBeGreaterThan(0);
+  expect(new Set(Object.values(h.members)).size).toBe(1); // every member holds the same number of rows
+}
+
+describe("fault scenarios on a real lab", () => {
+  it("partition-gossip: the peer list loses docker3, Galera stays whole, nothing is lost", () => {
+    const s = scenario("partition-gossip");
+    expect(step(s, "docker1's gossip peer list for mynet drops docker3").output!.trim().split(" ")).toHaveLength(2);
+    historyOk(s);
+  });
+
+  it("partition-vxlan: Galera splits 2+1 while swarm shows three Ready managers, and reforms", () => {
+    const s = scenario("partition-vxlan");
+    const split = step(s, "two members stay Primary with size 2, the cut-off one is not").details as { members: Array<{ status?: string; size?: number }>; swarm: { nodes: string } };
     expect(split.members.filter((m) => m.status === "Primary" && m.size === 2)).toHaveLength(2);
+    expect(split.swarm.nodes).not.toMatch(/Down/);
+    expect(s.recoveries[0]).toMatchObject({ fault: "ports docker3 4789/udp (both)" });
+    expect(s.recoveries[0]!.syncedAfterHealSeconds).toBeGreaterThan(0);
+    historyOk(s);
+  });
+
+  it("partition-swarm-ports: Galera splits 2+1 and reforms after heal", () => {
+    const s = scenario("partition-swarm-ports");
+    expect(s.recoveries[0]!.visibleSeconds).toBeGreaterThan(0);
+    historyOk(s);
+  });
+
+  it("rolling-restart: three restarts, three recoveries, no write lost", () => {
+    const s = scenario("rolling-restart");
+    expect(s.recoveries.map((r) => r.fault)).toEqual(["restart docker1", "restart docker2", "restart docker3"]);
+    for (const r of s.recoveries) expect(r.syncedAfterFaultSeconds).toBeGreaterThan(0);
+    historyOk(s);
+  });
+
+  it("quorum-loss: swarm has no leader and says so, the survivor is non-Primary, recovery by bootstrapping it", () => {
+    const s = scenario("quorum-loss");
+    expect(step(s, "the swarm has no leader (swarm's own error)").output).toMatch(/does not have a leader/);
+    expect(step(s, "it refuses queries while non-Primary").output).toMatch(/WSREP has not yet prepared node for application use/);
+    historyOk(s);
+  });
+
+  it("node-stop: swarm marks docker2 Down, its task moves, Galera reforms and docker2 comes back", () => {
+    const s = scenario("node-stop");
+    expect(s.recoveries[0]).toMatchObject({ fault: "stop docker2", visibleBy: "swarm: docker2 Down" });
+    expect(s.recoveries[0]!.syncedAfterFaultSeconds).toBeGreaterThan(0);
+    historyOk(s);
+  });
+
+  it("leader-loss: a new Leader, 3/3 again, the old leader back as a follower", () => {
+    const s = scenario("leader-loss");
+    const elected = step(s, "one of the two remaining managers becomes Leader").details as { leader: string; formerLeader: string };
+    expect(elected.leader).not.toBe(elected.formerLeader);
+    expect(step(s, "the old leader's stale task is shut down; the service shows 3/3").output!.trim()).toBe("mysql-galera 3/3");
+    historyOk(s);
+  });
+
+  it("the whole run passed and left nothing behind", async () => {
+    expect(report.ok).toBe(true);
     expect(await labelled("swarmlab")).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 });
