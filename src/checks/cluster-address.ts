@@ -24,7 +24,10 @@ export function clusterAddressProblems(address: string, ctx: AddressContext): st
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const p of peers) {
-    if (seen.has(p)) problems.push(`${p} is listed twice`);
+    if (seen.has(p)) {
+      problems.push(`${p} is listed twice`);
+      continue;
+    }
     seen.add(p);
     const on = ctx.foreign.find((f) => /^\d+\.\d+\.\d+\.\d+$/.test(p) && contains(parseCidr(f.cidr), p));
     if (on) problems.push(`${p} is on ${on.name} (${on.cidr}), not on the service's overlay network`);

@@ -5,6 +5,7 @@ import { clusterAddressProblems } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
 import { waitFor } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
+import { discoveryDecisions } from "./task-log.js";
 
 export interface MemberView {
   member: string;
@@ -182,4 +183,29 @@ export async function swarmNodeStates(ctx: RunContext): Promise<string> {
   } catch (err) {
     return `no manager answers (${(err as Error).message.split("\n")[0]})`;
   }
+}
+
+/**
+ * The cluster addresses a service's tasks were given, as their own discovery logged them, judged
+ * like wsrep_cluster_address: "valid" (running tasks only) or "invalid" (some join names an ingress
+ * address, a duplicate, a dead task or only itself). Shows the walkthrough's failure next to the fix.
+ */
+export async function checkDiscovery(ctx: RunContext, service: string, verdict: "valid" | "invalid"): Promise<Record<string, unknown>> {
+  const decisions = await discoveryDecisions(ctx, service, verdict === "valid");
+  if (!decisions.length) throw new LabError(`no task of ${service} logged a discovery decision`);
+  const tasks = await serviceTasks(ctx.lab, service).catch(() => []);
+  const currentTasks = tasks.map((t) => t.addresses.mynet).filter((a): a is string => Boolean(a));
+  const foreign = await foreignSubnets(ctx);
+  const judged = decisions.map((d) => ({
+    ...d,
+    problems: d.kind === "join" ? clusterAddressProblems(d.clusterAddress, { self: d.own, currentTasks, foreign }) : [],
+  }));
+  const bad = judged.filter((d) => d.problems.length);
+  if (verdict === "valid" && bad.length) {
+    throw new LabError(`${service}: invalid cluster addresses: ${bad.map((d) => `${d.clusterAddress} (${d.problems.join("; ")})`).join(" | ")}`);
+  }
+  if (verdict === "invalid" && !bad.length) {
+    throw new LabError(`${service}: expected the walkthrough's kind of invalid cluster address, but every task got a valid one: ${judged.map((d) => d.clusterAddress).join(" ")}`);
+  }
+  return { service, verdict, decisions: judged, currentTasks, foreign };
 }

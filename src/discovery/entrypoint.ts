@@ -33,6 +33,11 @@ function sh(cmd: string, args: string[], input?: string): string {
   return r.stdout;
 }
 
+/** Like `$(cmd)` in the 2016 script: a failing command gives empty output, not an error. */
+function shQuiet(cmd: string, args: string[]): string {
+  return spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "";
+}
+
 function sqlString(s: string): string {
   return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
@@ -168,12 +173,19 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
 }
 
 async function planLegacy(etcd: EtcdV2, cluster: string): Promise<Plan> {
-  const hostnameI = sh("hostname", ["-i"]);
-  const own = legacyOwnAddress(hostnameI);
-  say("own-address", { mode: "legacy", own, hostnameI: hostnameI.trim(), hostnameCapitalI: sh("hostname", ["-I"]).trim() });
+  const hostnameI = shQuiet("hostname", ["-i"]);
+  const eth0 = parseIpAddr(sh("ip", ["-o", "-4", "addr", "show"])).find((a) => a.ifname === "eth0")?.address ?? "";
+  // The 2016 image took the first word of `hostname -i`. On the walkthrough's Docker 1.12 that was
+  // eth0's address (the ingress network's); today's engines write the service network's address
+  // into /etc/hosts instead. LEGACY_OWN_ADDRESS=eth0 gives the answer the walkthrough's image got.
+  const source = env.LEGACY_OWN_ADDRESS ?? "hostname-i";
+  if (source !== "hostname-i" && source !== "eth0") fail(`LEGACY_OWN_ADDRESS must be hostname-i or eth0, not "${source}"`);
+  const own = source === "eth0" ? eth0 : legacyOwnAddress(hostnameI);
+  say("own-address", { mode: "legacy", source, own, hostnameI: hostnameI.trim(), hostnameCapitalI: shQuiet("hostname", ["-I"]).trim(), eth0 });
   const queue = `/pxc-cluster/queue/${cluster}`;
   await etcd.post(queue, { value: own, ttl: "60" });
-  const queueValues = ((await etcd.get(queue, { sorted: "true" }))?.nodes ?? []).map((n) => n.value ?? "");
+  // No sorted=true, as in the 2016 script: etcd lists the queue in its own order.
+  const queueValues = ((await etcd.get(queue))?.nodes ?? []).map((n) => n.value ?? "");
   await registerAlive(etcd, cluster, own);
   const registeredKeys = ((await etcd.get(`/pxc-cluster/${cluster}/`, { quorum: "true" }))?.nodes ?? []).map((n) => n.key);
   const r = legacyClusterAddress({ ownAddress: own, queueValues, registeredKeys });
@@ -222,7 +234,8 @@ async function main(): Promise<void> {
   const etcd = env.DISCOVERY_SERVICE ? new EtcdV2(env.DISCOVERY_SERVICE) : null;
   let plan: Plan;
   if (!etcd && env.CLUSTER_JOIN !== undefined) {
-    const own = legacyOwnAddress(sh("hostname", ["-i"]));
+    const own = legacyOwnAddress(shQuiet("hostname", ["-i"]));
+    say("decision", { kind: env.CLUSTER_JOIN === "" ? "bootstrap" : "join", clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, from: "CLUSTER_JOIN", own });
     plan = { own, clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, bootstrap: env.CLUSTER_JOIN === "", register: async () => {} };
   } else if (mode === "legacy") {
     if (!etcd) fail("DISCOVERY_MODE=legacy needs DISCOVERY_SERVICE");
@@ -238,7 +251,6 @@ async function main(): Promise<void> {
     "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
     `--wsrep-cluster-name=${cluster}`,
     `--wsrep-cluster-address=${plan.clusterAddress}`,
-    `--wsrep-node-address=${plan.own}`,
     `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
     `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
     "--binlog-format=ROW",
@@ -248,6 +260,8 @@ async function main(): Promise<void> {
     "--innodb-buffer-pool-size=64M",
     "--performance-schema=OFF",
   ];
+  // The 2016 script passed --wsrep_node_address="$ipaddr"; an empty one would only confuse mariadbd.
+  if (plan.own) args.push(`--wsrep-node-address=${plan.own}`);
   if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
   // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
   if (plan.bootstrap && mode === "overlay") args.push("--wsrep-new-cluster");

@@ -8,7 +8,7 @@ import * as cond from "../checks/conditions.js";
 import { applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
 import { noteSynced, noteVisible, type RecoveryRecord } from "../faults/recovery.js";
 import { checkHistory } from "../faults/workload.js";
-import { waitTaskLog, checkTaskLog } from "../checks/task-log.js";
+import { waitTaskLog, checkTaskLog, checkNoAddressExplained } from "../checks/task-log.js";
 import { reachableManager } from "../checks/galera.js";
 
 export interface ScenarioResult {
@@ -161,6 +161,12 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void
         return;
       case "task-log":
         r.details = await checkTaskLog(ctx, step.pattern ?? "", step.service);
+        return;
+      case "no-address-explained":
+        r.details = await checkNoAddressExplained(ctx, step.service);
+        return;
+      case "discovery":
+        r.details = await cond.checkDiscovery(ctx, step.service ?? "mysql-galera", step.verdict ?? "valid");
         return;
     }
   }

@@ -62,7 +62,7 @@ export const waitStep = z
   })
   .strict();
 
-export const CHECKS = ["swarm-roles", "service-spread", "galera-health", "cluster-address", "replication", "history", "task-log"] as const;
+export const CHECKS = ["swarm-roles", "service-spread", "galera-health", "cluster-address", "replication", "history", "task-log", "no-address-explained", "discovery"] as const;
 export const checkStep = z
   .object({
     ...common,
@@ -70,6 +70,8 @@ export const checkStep = z
     service: z.string().optional(),
     members: z.number().int().min(1).max(9).optional(),
     pattern: z.string().optional(),
+    /** discovery: whether the service's tasks must have been given valid or invalid addresses */
+    verdict: z.enum(["valid", "invalid"]).optional(),
     timeout: seconds.optional(),
   })
   .strict();

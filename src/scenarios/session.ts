@@ -75,14 +75,12 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
       }
       galeraLeft = false;
       if (lab) await lab.down();
-      lab = await startLab({ name: opts.name, swarm: scenario.needs !== "bare", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      // The seed replays swarm init itself: a Galera start state begins from bare hosts.
+      lab = await startLab({ name: opts.name, swarm: scenario.needs === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
       lab.removeOnDispose = !opts.keep;
-      report.setup.push({ title: `${scenario.name}: lab (${scenario.needs === "bare" ? "bare hosts" : "swarm"})`, seconds: (Date.now() - s0) / 1000 });
+      report.setup.push({ title: `${scenario.name}: lab (${scenario.needs === "swarm" ? "swarm" : "bare hosts"})`, seconds: (Date.now() - s0) / 1000 });
       if (scenario.needs === "galera") {
         const seed = loadScenario("seed");
-        // The seed replays swarm init itself: start it from bare hosts.
-        await lab.down();
-        lab = await startLab({ name: opts.name, swarm: false, ifExists: "replace", progress, signal: opts.signal });
         process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
         const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal });
         report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
