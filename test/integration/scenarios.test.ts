@@ -1,9 +1,12 @@
 /**
- * Failure injection for real: every fault scenario against a real lab, judged by the real cluster.
- * One session runs them all (the seed's cluster is reused where a scenario leaves it healthy and
- * spread, and rebuilt where it does not); each test then reads its scenario's result.
+ * Every shipped scenario for real: the seed, the gcomm reproduction and the fault scenarios,
+ * judged by the real cluster. One session runs them all, as `swarmlab run --all` does (the seed's
+ * cluster is reused where a scenario leaves it healthy and spread, and rebuilt where it does not);
+ * each test then reads its scenario's result.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { allScenarioNames } from "../../src/scenarios/session.js";
 import { runSession } from "../../src/scenarios/session.js";
 import type { RunReport } from "../../src/report/report.js";
 import type { ScenarioResult } from "../../src/scenarios/runner.js";
@@ -11,12 +14,13 @@ import { labelled } from "./helpers.js";
 
 // The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
 // (and so leave two on one host) come last.
-const SCENARIOS = ["partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "node-stop", "leader-loss"];
+const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "node-stop", "leader-loss"];
+const DIR = "reports/test-scenarios";
 let report: RunReport;
 
 beforeAll(async () => {
-  report = await runSession(SCENARIOS, { reportDir: "reports/test-faults" });
-}, 60 * 60_000);
+  report = await runSession(SCENARIOS, { reportDir: DIR });
+}, 80 * 60_000);
 
 function scenario(name: string): ScenarioResult {
   const s = report.scenarios.find((x) => x.scenario === name);
@@ -36,7 +40,39 @@ function historyOk(s: ScenarioResult): void {
   expect(new Set(Object.values(h.members)).size).toBe(1); // every member holds the same number of rows
 }
 
-describe("fault scenarios on a real lab", () => {
+describe("every shipped scenario on a real lab", () => {
+  it("covers every scenario file", () => {
+    expect([...SCENARIOS].sort()).toEqual(allScenarioNames().sort());
+  });
+
+  it("seed: replays the walkthrough and proves a healthy three-node cluster", () => {
+    const seed = scenario("seed");
+    const titles = seed.steps.map((s) => s.title);
+    for (const t of ["check service-spread", "check galera-health", "check cluster-address", "check replication"]) expect(titles).toContain(t);
+    const health = step(seed, "check galera-health").details as { members: Array<{ size: number; state: string }> };
+    expect(health.members.map((m) => [m.size, m.state])).toEqual([[3, "Synced"], [3, "Synced"], [3, "Synced"]]);
+    const etcd = step(seed, "etcd members (v2 API)");
+    expect(etcd.output).toBe(etcd.walkthrough!.trim());
+    for (const f of ["report.json", "junit.xml", "summary.md"]) expect(existsSync(`${DIR}/${f}`)).toBe(true);
+    expect(readFileSync(`${DIR}/junit.xml`, "utf8")).toContain('<testsuite name="seed" tests="21" failures="0"');
+  });
+
+  it("gcomm-no-address: real Galera prints 131 by both routes, each explained; ingress joins time out; the overlay fix is valid", () => {
+    const s = scenario("gcomm-no-address");
+    const zero = step(s, "which rule emptied the set (gcomm://0)").details as { tasks: Array<{ clusterAddress: string; entries: Array<{ rule?: string }>; galera: string[] }> };
+    expect(zero.tasks[0]!.clusterAddress).toBe("gcomm://0");
+    expect(zero.tasks[0]!.entries[0]!.rule).toMatch(/own listen address/);
+    expect(zero.tasks[0]!.galera.join("\n")).toMatch(/failed to open gcomm backend connection: 131: No address to connect/);
+    const byName = step(s, "which rule emptied the set (a name that does not resolve)").details as { tasks: Array<{ entries: Array<{ rule?: string }> }> };
+    expect(byName.tasks[0]!.entries[0]!.rule).toMatch(/Failed to resolve/);
+    const legacy = step(s, "what each task of pxc-ingress was given (ingress addresses, duplicates)").details as { decisions: Array<{ kind: string; problems: string[] }> };
+    const joins = legacy.decisions.filter((d) => d.kind === "join");
+    expect(joins.length).toBeGreaterThan(0);
+    expect(joins.flatMap((d) => d.problems).join(" ")).toMatch(/on ingress .* listed twice|listed twice .* on ingress/);
+    const fix = step(s, "the fix, side by side: the seed's overlay-mode tasks were given current mynet addresses").details as { decisions: Array<{ problems: string[] }> };
+    expect(fix.decisions.every((d) => d.problems.length === 0)).toBe(true);
+  });
+
   it("partition-gossip: the peer list loses docker3, Galera stays whole, nothing is lost", () => {
     const s = scenario("partition-gossip");
     expect(step(s, "docker1's gossip peer list for mynet drops docker3").output!.trim().split(" ")).toHaveLength(2);
