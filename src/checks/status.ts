@@ -1,7 +1,7 @@
 import Table from "cli-table3";
 import type { Lab } from "../lab.js";
 import { nodeList, type SwarmNodeRow } from "../steps/swarm.js";
-import { galeraMembers, memberLabel, reachableManager, wsrepOf, GALERA_SERVICE } from "./galera.js";
+import { galeraMembers, memberLabel, reachableManager, serviceTasks, tasksFromContainers, wsrepOf, GALERA_SERVICE } from "./galera.js";
 
 export interface LabStatus {
   lab: string;
@@ -11,6 +11,8 @@ export interface LabStatus {
   nodes: SwarmNodeRow[];
   networks: Array<{ name: string; driver: string; scope: string }>;
   services: Array<{ name: string; replicas: string; image: string }>;
+  /** The Galera service's tasks, from swarm's records (or from the hosts' engines when no manager answers). */
+  tasks: Array<{ task: string; node: string; state: string; address: string; source: "swarm" | "engines" }>;
   galera: Array<{ member: string; address: string; size: string; status: string; state: string; error?: string }>;
 }
 
@@ -29,7 +31,7 @@ export async function labStatus(lab: Lab, password = process.env.MYSQL_ROOT_PASS
     address: h.address,
     state: containers.find((c) => c.Names.includes(`/${h.container}`))?.Status ?? "missing",
   }));
-  const s: LabStatus = { lab: lab.name, subnet: lab.hosts.subnet, mode: lab.hosts.mode, hosts, nodes: [], networks: [], services: [], galera: [] };
+  const s: LabStatus = { lab: lab.name, subnet: lab.hosts.subnet, mode: lab.hosts.mode, hosts, nodes: [], networks: [], services: [], tasks: [], galera: [] };
   let manager;
   try {
     manager = await reachableManager(lab);
@@ -41,7 +43,12 @@ export async function labStatus(lab: Lab, password = process.env.MYSQL_ROOT_PASS
   s.networks = jsonLines<Record<string, string>>(nets.stdout).map((n) => ({ name: n.Name ?? "", driver: n.Driver ?? "", scope: n.Scope ?? "" }));
   const svcs = await manager.docker(["service", "ls", "--format", "{{json .}}"]).catch(() => ({ stdout: "" }));
   s.services = jsonLines<Record<string, string>>(svcs.stdout).map((v) => ({ name: v.Name ?? "", replicas: v.Replicas ?? "", image: v.Image ?? "" }));
-  if (s.services.some((v) => v.name === GALERA_SERVICE)) {
+  const swarmTasks = await serviceTasks(lab).then(
+    (ts) => ts.map((t) => ({ t, source: "swarm" as const })),
+    async () => (await tasksFromContainers(lab).catch(() => [])).map((t) => ({ t, source: "engines" as const })),
+  );
+  s.tasks = swarmTasks.map(({ t, source }) => ({ task: `${GALERA_SERVICE}.${t.slot}`, node: t.nodeHostname, state: t.state, address: t.addresses.mynet ?? "", source }));
+  if (s.tasks.length) {
     const members = await galeraMembers(lab).catch(() => []);
     s.galera = await Promise.all(
       members.map(async (m) => {
@@ -76,6 +83,11 @@ export function renderStatus(s: LabStatus): string {
   if (s.services.length) {
     const t = new Table({ head: ["SERVICE", "REPLICAS", "IMAGE"] });
     for (const v of s.services) t.push([v.name, v.replicas, v.image]);
+    out.push(t.toString());
+  }
+  if (s.tasks.length) {
+    const t = new Table({ head: ["TASK", "NODE", "STATE", "MYNET ADDRESS", "FROM"] });
+    for (const x of s.tasks) t.push([x.task, x.node, x.state, x.address, x.source === "swarm" ? "swarm" : "engines (no manager answers)"]);
     out.push(t.toString());
   }
   if (s.galera.length) {

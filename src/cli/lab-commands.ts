@@ -75,7 +75,11 @@ export function registerLabCommands(program: Command): void {
       const every = Number(opts.watch === true ? 2 : opts.watch) * 1000;
       const signal = interruptSignal();
       while (!signal.aborted) {
-        const text = await show().catch((e: Error) => `status failed: ${e.message}`);
+        // A paused host can hold an API call forever: never let one refresh stall the view.
+        const text = await Promise.race([
+          show().catch((e: Error) => `status failed: ${e.message}`),
+          new Promise<string>((r) => setTimeout(() => r(`status: no answer within 15 s (a host may be paused or stopped)`), 15_000).unref()),
+        ]);
         process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  lab ${lab.name}  (Ctrl-C to stop)\n\n${text}\n`);
         await new Promise((r) => setTimeout(r, every));
       }

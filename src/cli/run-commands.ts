@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { runSession, allScenarioNames } from "../scenarios/session.js";
 import { loadScenario } from "../scenarios/schema.js";
 import { interruptSignal, EXIT } from "./main.js";
+import { walk } from "../walk/walk.js";
+import { LabError } from "../util/errors.js";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -16,6 +18,21 @@ export function registerRunCommands(program: Command): void {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
       const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), signal: interruptSignal() });
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
+      process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command("walk")
+    .description("run a scenario one step at a time: why, the command, its real output beside the walkthrough's (Enter for the next step)")
+    .argument("<scenario>", "scenario name or path")
+    .option("--auto", "run every step without stopping")
+    .option("--lang <lang>", "en, or zh for the walkthrough's own language", "en")
+    .option("--report <dir>", "report folder", "reports/latest")
+    .option("--keep", "leave the lab running afterwards")
+    .action(async (name: string, opts, cmd: Command) => {
+      if (opts.lang !== "en" && opts.lang !== "zh") throw new LabError(`--lang must be en or zh, not "${opts.lang}"`);
+      const report = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, signal: interruptSignal() });
+      process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"} (${report.seconds.toFixed(0)} s) · report: ${opts.report}/summary.md, timeline: ${opts.report}/timeline-*.html\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });
 

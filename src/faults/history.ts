@@ -53,3 +53,22 @@ export function checkWriteHistory(history: WriteOp[], rows: Record<string, strin
   if (divergent) problems.push(`members hold different rows (${members.map((m, i) => `${m}: ${rows[m]!.length}`).join(", ")})`);
   return { ok: problems.length === 0, counts, lost: [...lost], duplicated: [...duplicated], phantom: [...phantom], divergent, problems };
 }
+
+export interface WriteBucket {
+  at: number;
+  ok: number;
+  failed: number;
+  unknown: number;
+}
+
+/** Outcomes counted per time bucket, for the timeline. */
+export function writeBuckets(history: WriteOp[], bucketMs: number): WriteBucket[] {
+  const buckets = new Map<number, WriteBucket>();
+  for (const op of history) {
+    const at = Math.floor(op.at / bucketMs) * bucketMs;
+    const b = buckets.get(at) ?? { at, ok: 0, failed: 0, unknown: 0 };
+    b[op.outcome] += 1;
+    buckets.set(at, b);
+  }
+  return [...buckets.values()].sort((a, b) => a.at - b.at);
+}

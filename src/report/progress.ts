@@ -8,6 +8,8 @@ export class Progress {
   private spinner: Ora | null = null;
   private t0 = 0;
   private title = "";
+  /** While muted, steps print nothing (walk prints them its own way); notes still print. */
+  muted = false;
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly live = Boolean(process.stderr.isTTY) && !process.env.CI,
@@ -16,6 +18,7 @@ export class Progress {
   start(title: string): void {
     this.title = title;
     this.t0 = Date.now();
+    if (this.muted) return;
     if (this.live) this.spinner = ora({ text: title, stream: this.out }).start();
     else this.out.write(`  ... ${title}\n`);
   }
@@ -23,6 +26,7 @@ export class Progress {
   end(ok: boolean, detail = ""): number {
     const seconds = (Date.now() - this.t0) / 1000;
     const text = `${this.title} (${seconds.toFixed(1)}s)${detail ? ` ${detail}` : ""}`;
+    if (this.muted) return seconds;
     if (this.spinner) {
       if (ok) this.spinner.succeed(text);
       else this.spinner.fail(text);

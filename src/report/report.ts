@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScenarioResult } from "../scenarios/runner.js";
 import { recoveryRows } from "../faults/recovery.js";
+import { timelineHtml } from "./timeline.js";
 
 export interface RunReport {
   lab: string;
@@ -37,7 +38,7 @@ export function markdownSummary(report: RunReport): string {
     out.push("## Set-up", "", "| step | seconds |", "| --- | --- |", ...report.setup.map((s) => `| ${s.title} | ${s.seconds.toFixed(1)} |`), "");
   }
   for (const s of report.scenarios) {
-    out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
+    out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", `Timeline: [timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html](timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html)`, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
     for (const x of s.steps) out.push(`| ${x.index + 1} | ${x.title.replace(/\|/g, "\\|").replace(/\n/g, " ")} | ${x.ok ? "✓" : "✗"} | ${x.seconds.toFixed(1)} |`);
     out.push("");
     const changed = s.steps.filter((x) => x.changed);
@@ -59,5 +60,16 @@ export function writeReport(dir: string, report: RunReport): string[] {
   writeFileSync(files[0]!, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files[1]!, junitXml(report));
   writeFileSync(files[2]!, `${markdownSummary(report)}\n`);
+  // A picture per scenario; a broken picture must not cost the run its report.
+  for (const s of report.scenarios) {
+    if (!s.steps.length || s.scenario === "(session)") continue;
+    const file = join(dir, `timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html`);
+    try {
+      writeFileSync(file, timelineHtml(s));
+      files.push(file);
+    } catch (err) {
+      writeFileSync(file, `<!doctype html><p>timeline could not be drawn: ${String((err as Error).message)}</p>`);
+    }
+  }
   return files;
 }

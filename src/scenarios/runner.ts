@@ -10,6 +10,8 @@ import { noteSynced, noteVisible, type RecoveryRecord } from "../faults/recovery
 import { checkHistory } from "../faults/workload.js";
 import { waitTaskLog, checkTaskLog, checkNoAddressExplained } from "../checks/task-log.js";
 import { reachableManager } from "../checks/galera.js";
+import { startSampler, type Sample } from "../report/sampler.js";
+import { writeBuckets, type WriteBucket } from "../faults/history.js";
 
 export interface ScenarioResult {
   scenario: string;
@@ -23,6 +25,10 @@ export interface ScenarioResult {
   figures: Record<string, number>;
   /** One record per fault: when it showed, and how long until all members were Synced again. */
   recoveries: RecoveryRecord[];
+  /** What swarm and Galera showed every few seconds (the timeline picture). */
+  samples: Sample[];
+  /** The write workload's outcomes in 5-second buckets. */
+  writes: WriteBucket[];
   notes: string[];
 }
 
@@ -206,10 +212,12 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
   const results: StepResult[] = [];
   let failed = false;
+  const sampler = startSampler(ctx);
   try {
     for (const [index, step] of scenario.steps.entries()) {
       opts.signal?.throwIfAborted();
       await opts.beforeStep?.(step, index);
+      opts.signal?.throwIfAborted(); // the learner may quit before a step
       const r: StepResult = {
         index,
         title: stepTitle(step),
@@ -245,6 +253,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     }
     await ctx.faults.workload?.stop();
   }
+  const samples = await sampler.stop();
   return {
     scenario: scenario.name,
     title: scenario.title,
@@ -256,6 +265,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     timeline: ctx.timeline,
     figures: {},
     recoveries: ctx.recoveries,
+    samples,
+    writes: writeBuckets(ctx.faults.workload?.history ?? [], 5000),
     notes,
   };
 }

@@ -106,6 +106,8 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
       timeline: [],
       figures: {},
       recoveries: [],
+      samples: [],
+      writes: [],
       notes: [],
     });
     if (lab) await collectLogs(lab, join(opts.reportDir, "logs", "session")).catch(() => []);

@@ -136,6 +136,8 @@ describe("JUnit report", () => {
           timeline: [],
           figures: {},
           recoveries: [],
+          samples: [],
+          writes: [],
           notes: [],
           steps: [
             { index: 0, title: "a <b>", kind: "run", ok: true, seconds: 1, startedAt: "t", output: "x & y" },

@@ -1,0 +1,69 @@
+/**
+ * While a scenario runs, looks at the lab every few seconds: swarm's node states, where the Galera
+ * tasks are, and each member's view. The samples become the run's timeline picture.
+ */
+import type { RunContext } from "../scenarios/context.js";
+import { nodeList } from "../steps/swarm.js";
+import { reachableManager, serviceTasks } from "../checks/galera.js";
+import { galeraView } from "../checks/conditions.js";
+
+export interface Sample {
+  at: number;
+  /** host name -> "Ready/Leader", "Down", ... (empty when no manager answered) */
+  nodes: Record<string, string>;
+  /** member label -> "Primary Synced 3", "non-Primary", "unreachable" */
+  members: Record<string, string>;
+  /** running tasks of the Galera service: "slot@host" */
+  tasks: string[];
+}
+
+/** A sample never waits longer than this: a paused host must not stall the picture. */
+const SAMPLE_TIMEOUT_MS = 8000;
+
+function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
+  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), SAMPLE_TIMEOUT_MS).unref())]);
+}
+
+async function sample(ctx: RunContext): Promise<Sample> {
+  const hostOf = (hostname: string) => ctx.lab.nodes.find((h) => h.hostname === hostname)?.name ?? hostname.split(".")[0]!;
+  const nodes = await withTimeout(
+    reachableManager(ctx.lab).then((m) => nodeList(m)),
+    [],
+  );
+  const tasks = await withTimeout(serviceTasks(ctx.lab), []);
+  const view = await withTimeout(galeraView(ctx), []);
+  return {
+    at: Date.now(),
+    nodes: Object.fromEntries(nodes.map((n) => [hostOf(n.hostname), `${n.status}${n.managerStatus ? `/${n.managerStatus}` : ""}`])),
+    members: Object.fromEntries(view.map((m) => [m.member, m.error ? "unreachable" : `${m.status} ${m.state} ${m.size}`])),
+    tasks: tasks.filter((t) => t.state === "running").map((t) => `${t.slot}@${hostOf(t.nodeHostname)}`),
+  };
+}
+
+export interface Sampler {
+  stop(): Promise<Sample[]>;
+}
+
+export function startSampler(ctx: RunContext, intervalMs = 3000): Sampler {
+  const samples: Sample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      try {
+        samples.push(await sample(ctx));
+      } catch {
+        /* a lab half-way through a fault: the next sample will tell */
+      }
+      const wait = Math.max(0, intervalMs - (Date.now() - t0));
+      await new Promise((r) => setTimeout(r, wait).unref());
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
