@@ -9,3 +9,26 @@ export async function labelled(lab: string): Promise<{ containers: number; netwo
   const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).length;
   return { containers, networks, volumes };
 }
+
+import { execa } from "execa";
+
+/** Debian's chromium for rendering pages headless; installed like the engine when missing (root, Debian). */
+export async function ensureChromium(): Promise<string> {
+  const found = await execa("sh", ["-c", "command -v chromium"], { reject: false });
+  if (found.exitCode === 0) return found.stdout.trim();
+  const apt = await execa("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium"], { reject: false, env: { DEBIAN_FRONTEND: "noninteractive" } });
+  if (apt.exitCode !== 0) {
+    await execa("apt-get", ["update", "-q"], { reject: false });
+    await execa("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium"], { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  }
+  return "chromium";
+}
+
+/** Renders a local page in headless Chromium: its DOM after scripts ran, and a screenshot. */
+export async function renderPage(file: string, screenshot: string): Promise<string> {
+  const chromium = await ensureChromium();
+  const common = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--window-size=1400,1000"];
+  await execa(chromium, [...common, `--screenshot=${screenshot}`, `file://${file}`], { timeout: 120_000 });
+  const dom = await execa(chromium, [...common, "--dump-dom", `file://${file}`], { timeout: 120_000 });
+  return dom.stdout;
+}

@@ -10,7 +10,9 @@ import { allScenarioNames } from "../../src/scenarios/session.js";
 import { runSession } from "../../src/scenarios/session.js";
 import type { RunReport } from "../../src/report/report.js";
 import type { ScenarioResult } from "../../src/scenarios/runner.js";
-import { labelled } from "./helpers.js";
+import { labelled, renderPage } from "./helpers.js";
+import { resolve } from "node:path";
+import { statSync } from "node:fs";
 
 // The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
 // (and so leave two on one host) come last.
@@ -122,6 +124,20 @@ describe("every shipped scenario on a real lab", () => {
     expect(elected.leader).not.toBe(elected.formerLeader);
     expect(step(s, "the old leader's stale task is shut down; the service shows 3/3").output!.trim()).toBe("mysql-galera 3/3");
     historyOk(s);
+  });
+
+  it("the timeline page of node-stop, rendered in headless Chromium, shows the fault and the membership changes", async () => {
+    const page = resolve(DIR, "timeline-node-stop.html");
+    const shot = resolve(DIR, "timeline-node-stop.png");
+    const dom = await renderPage(page, shot);
+    // vis-timeline drew items (the table below is static; these classes come from the script)
+    expect(dom).toMatch(/class="vis-item vis-range[^"]*fault/);
+    expect(dom).toContain("stop docker2");
+    // swarm showed docker2 Down, and a Galera member was unreachable or not Primary meanwhile
+    expect(dom).toMatch(/vis-item[^"]*state bad[^>]*>[\s\S]{0,400}?Down/);
+    expect(dom).toMatch(/unreachable|non-Primary/);
+    expect(dom).toMatch(/ok \d+ · failed \d+ · unknown \d+/);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
   });
 
   it("the whole run passed and left nothing behind", async () => {
