@@ -124,7 +124,11 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
       (h) => `${h.hosts.map((x) => `${x.container}=${x.address}`).join(" ")} [${h.mode}]`,
     );
     await progress.step("images into every host (docker save | docker load)", () =>
-      loadImagesIntoHosts(hosts.hosts, [tagOf("etcd"), tagOf("galera")]),
+      loadImagesIntoHosts([
+        { tag: tagOf("galera"), hosts: hosts.hosts },
+        // the walkthrough runs etcd on docker1 only
+        { tag: tagOf("etcd"), hosts: hosts.hosts.filter((h) => h.name === "docker1") },
+      ]),
     );
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);

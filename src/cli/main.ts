@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { LabError } from "../util/errors.js";
 import { registerLabCommands } from "./lab-commands.js";
 import { registerRunCommands } from "./run-commands.js";
+import { registerBenchCommand } from "./bench-command.js";
 
 /** Exit codes scripts can trust. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerLabCommands(program);
   registerRunCommands(program);
+  registerBenchCommand(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;

@@ -4,6 +4,7 @@ import { loadScenario } from "../scenarios/schema.js";
 import { interruptSignal, EXIT } from "./main.js";
 import { walk } from "../walk/walk.js";
 import { LabError } from "../util/errors.js";
+import { PROFILES } from "../scenarios/profile.js";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -13,10 +14,12 @@ export function registerRunCommands(program: Command): void {
     .option("--all", "every scenario in scenarios/")
     .option("--report <dir>", "report folder", "reports/latest")
     .option("--keep", "leave the lab running afterwards")
+    .option("--profile <profile>", "timers: walkthrough (swarm's and Galera's defaults) or tuned (faster failure detection)", "walkthrough")
     .option("--fresh", "a fresh lab for every scenario (by default a Galera scenario reuses the cluster the previous one left, after checking it)")
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), signal: interruptSignal() });
+      if (!PROFILES.includes(opts.profile)) throw new LabError(`--profile must be one of ${PROFILES.join(", ")}, not "${opts.profile}"`);
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: interruptSignal() });
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });

@@ -7,6 +7,8 @@ import { timelineHtml } from "./timeline.js";
 
 export interface RunReport {
   lab: string;
+  /** timers: walkthrough defaults or tuned */
+  profile?: string;
   ok: boolean;
   startedAt: string;
   seconds: number;
@@ -33,7 +35,7 @@ export function junitXml(report: RunReport): string {
 }
 
 export function markdownSummary(report: RunReport): string {
-  const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
+  const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`${report.profile && report.profile !== "walkthrough" ? `, ${report.profile} profile` : ""}, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
   if (report.setup.length) {
     out.push("## Set-up", "", "| step | seconds |", "| --- | --- |", ...report.setup.map((s) => `| ${s.title} | ${s.seconds.toFixed(1)} |`), "");
   }

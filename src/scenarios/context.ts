@@ -35,6 +35,8 @@ export interface RunContext {
   faults: FaultBook;
   /** One record per fault injected in this scenario: the recovery figures. */
   recoveries: RecoveryRecord[];
+  /** Timers: the walkthrough's defaults or the tuned profile. */
+  profile: import("./profile.js").Profile;
   /** The host that was Leader before a stop-leader fault. */
   formerLeader?: string;
   timeline: Array<{ at: string; what: string; data?: unknown }>;

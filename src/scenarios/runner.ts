@@ -11,6 +11,7 @@ import { checkHistory } from "../faults/workload.js";
 import { waitTaskLog, checkTaskLog, checkNoAddressExplained } from "../checks/task-log.js";
 import { reachableManager } from "../checks/galera.js";
 import { startSampler, type Sample } from "../report/sampler.js";
+import { applyProfile, type Profile } from "./profile.js";
 import { writeBuckets, type WriteBucket } from "../faults/history.js";
 
 export interface ScenarioResult {
@@ -57,6 +58,9 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     return;
   }
   let { command, changed } = applyIpvsFallback(step, ctx.ipvs);
+  const profiled = applyProfile(command, ctx.profile);
+  command = profiled.command;
+  if (profiled.changed) changed = [changed, profiled.changed].filter(Boolean).join("; ");
   // Scenarios use the walkthrough's addresses; a lab on another subnet has its hosts elsewhere.
   const moved = addressMoves(ctx.lab).filter(([from]) => command.includes(from));
   if (moved.length) {
@@ -84,6 +88,10 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     await new Promise((res) => setTimeout(res, 2000));
   }
   if (attempts > 1) r.details = { attempts };
+  if (profiled.after) {
+    const after = await host.sh(profiled.after, { allowFailure: true, timeoutMs: 60_000 }, ctx.vars);
+    if (after.exitCode !== 0) throw new LabError(`${profiled.after} on ${step.on} failed (${after.exitCode}): ${after.stderr || after.stdout}`);
+  }
   if (step.shows_fault) noteVisible(ctx.recoveries, r.title, Date.now());
   let expected = (step.walkthrough ?? "").trim();
   for (const [from, to] of addressMoves(ctx.lab)) expected = expected.split(from).join(to);
@@ -194,6 +202,8 @@ export interface RunScenarioOptions {
   /** Called before each step (walk mode pauses here). */
   beforeStep?: (step: Step, index: number) => Promise<void>;
   afterStep?: (step: Step, result: StepResult) => Promise<void>;
+  /** Timers: the walkthrough's defaults, or the tuned profile. */
+  profile?: Profile;
 }
 
 export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
@@ -207,6 +217,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     timeline: [],
     faults: { active: [] },
     recoveries: [],
+    profile: opts.profile ?? "walkthrough",
   };
   const notes: string[] = [];
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");

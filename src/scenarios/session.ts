@@ -7,6 +7,7 @@ import { runScenario, type ScenarioResult, type RunScenarioOptions } from "./run
 import { writeReport, type RunReport } from "../report/report.js";
 import { collectLogs } from "../report/logs.js";
 import { Progress } from "../report/progress.js";
+import type { Profile } from "./profile.js";
 
 export function allScenarioNames(): string[] {
   return readdirSync(scenariosDir)
@@ -24,6 +25,7 @@ export interface SessionOptions {
   hooks?: Pick<RunScenarioOptions, "beforeStep" | "afterStep">;
   /** A fresh lab for every scenario, even where the previous one left the state it needs. */
   fresh?: boolean;
+  profile?: Profile;
 }
 
 /** Asked of a lab another scenario left behind before it is reused as the seed's Galera cluster. */
@@ -45,7 +47,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
   // Validate every file before anything is created.
   const scenarios: Scenario[] = names.map((n) => loadScenario(n));
   const t0 = Date.now();
-  const report: RunReport = { lab: opts.name ?? "swarmlab", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
+  const report: RunReport = { lab: opts.name ?? "swarmlab", profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
   let galeraLeft = false;
   /** Records the result; says whether the lab is left as the seed's cluster (every passing Galera scenario ends Synced). */
@@ -68,7 +70,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
         const check = await runScenario(lab, galeraStartState, { progress, signal: opts.signal });
         report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? "three Synced members" : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
         if (check.ok) {
-          const result = await runScenario(lab, scenario, { progress, signal: opts.signal, ...opts.hooks });
+          const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
           galeraLeft = await afterScenario(lab, scenario, result);
           continue;
         }
@@ -82,7 +84,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
       if (scenario.needs === "galera") {
         const seed = loadScenario("seed");
         process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
-        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal });
+        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile });
         report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
         if (!setupResult.ok) {
           report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
@@ -90,7 +92,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
           continue;
         }
       }
-      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, ...opts.hooks });
+      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
       galeraLeft = await afterScenario(lab, scenario, result);
     }
   } catch (err) {

@@ -23,23 +23,33 @@ async function hasImage(host: HostNode, tag: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
+export interface ImagePlacement {
+  tag: string;
+  hosts: HostNode[];
+}
+
 /**
- * Makes images available inside every host (no registry can be reached), so a task rescheduled
- * on any host finds its image. Hosts that already hold the tag are skipped.
+ * Makes images available inside the hosts that run them (no registry can be reached): Galera on
+ * every host, so a task rescheduled anywhere finds its image; etcd only where the walkthrough runs
+ * it. Every load runs at once; hosts that already hold a tag are skipped.
  */
-export async function loadImagesIntoHosts(hosts: HostNode[], tags: string[]): Promise<string[]> {
+export async function loadImagesIntoHosts(placements: ImagePlacement[]): Promise<string[]> {
   const loaded: string[] = [];
-  for (const tag of tags) {
-    const file = await savedArchive(tag);
-    await Promise.all(
-      hosts.map(async (h) => {
-        if (await hasImage(h, tag)) return;
+  const files = new Map<string, string>();
+  for (const p of placements) files.set(p.tag, await savedArchive(p.tag));
+  await Promise.all(
+    placements.flatMap((p) =>
+      p.hosts.map(async (h) => {
+        if (await hasImage(h, p.tag)) return;
         const argv = ["docker", "exec", "-i", h.container, "docker", "load", "-q"];
-        const r = await execa(argv[0]!, argv.slice(1), { inputFile: file, reject: false, timeout: 600_000 });
+        const r = await execa(argv[0]!, argv.slice(1), { inputFile: files.get(p.tag)!, reject: false, timeout: 600_000 });
         if (r.exitCode !== 0) throw new CommandError(argv, h.name, r.exitCode, String(r.stdout), String(r.stderr));
-        loaded.push(`${tag} -> ${h.name}`);
+        loaded.push(`${p.tag} -> ${h.name}`);
       }),
-    );
-  }
+    ),
+  );
   return loaded;
 }
+
+/** The archive `docker save` wrote for a tag (made when missing): the bench's baseline loads the same file. */
+export const imageArchive = savedArchive;

@@ -37,3 +37,37 @@ describe("recovery figures", () => {
     expect(describeFault({ kind: "stop-leader" }, "docker1")).toBe("stop-leader docker1");
   });
 });
+
+import { applyProfile, TUNED_WSREP_PROVIDER_OPTIONS } from "../../src/scenarios/profile.js";
+
+describe("timing profiles", () => {
+  const create = "docker service create --name mysql-galera --replicas 3 \\\n-p 3306:3306 --network mynet \\\nswarmlab/galera";
+  it("the walkthrough profile changes nothing", () => {
+    expect(applyProfile(create, "walkthrough")).toEqual({ command: create });
+    expect(applyProfile("docker swarm init --advertise-addr 192.168.10.201", "walkthrough")).toEqual({ command: "docker swarm init --advertise-addr 192.168.10.201" });
+  });
+  it("tuned shortens swarm's heartbeat after init and Galera's EVS timers in the service, and says so", () => {
+    const init = applyProfile("docker swarm init --advertise-addr 192.168.10.201", "tuned");
+    expect(init.after).toBe("docker swarm update --dispatcher-heartbeat 1s");
+    const svc = applyProfile(create, "tuned");
+    expect(svc.command).toContain(`docker service create --env "WSREP_PROVIDER_OPTIONS=${TUNED_WSREP_PROVIDER_OPTIONS}" --name mysql-galera`);
+    expect(svc.changed).toMatch(/tuned profile/);
+    expect(applyProfile("docker service create --name other nginx", "tuned")).toEqual({ command: "docker service create --name other nginx" });
+  });
+});
+
+import { figure, markdownTable } from "../../src/bench/figures.js";
+
+describe("bench figures", () => {
+  it("takes the median with min and max", () => {
+    expect(figure([30, 10, 20])).toEqual({ median: 20, min: 10, max: 30, runs: [30, 10, 20] });
+    expect(figure([1, 2, 3, 4])!.median).toBe(2.5);
+    expect(figure([])).toBeUndefined();
+  });
+  it("writes a table with the targets and whether the median meets them", () => {
+    const t = markdownTable({ warmUpSeconds: figure([25, 30, 28]), overheadRatio: figure([1.05]) }, { nodeStopToSyncedSeconds: figure([12]) });
+    expect(t).toContain("| warmUpSeconds | 28 (25–30) ✗ |");
+    expect(t).toContain("| overheadRatio | 1.05 (1.05–1.05) ✓ |");
+    expect(t).toMatch(/\| nodeStopToSyncedSeconds \| not measured \| 12 \(12–12\) ✓ \| ≤ 30 s \(tuned ≤ 15\)/);
+  });
+});

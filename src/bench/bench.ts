@@ -1,0 +1,203 @@
+/**
+ * `swarmlab bench`: measures, on the real lab, how fast it comes up, deploys the seed and recovers
+ * from faults, what memory it takes, and how it compares with a plain shell script doing the same.
+ * It reports; it does not assert.
+ */
+import { cpus, totalmem, release } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { execa } from "execa";
+import { startLab } from "../lab.js";
+import { ensureEngine } from "../engine/engine.js";
+import { listImages, tagOf } from "../images/build.js";
+import { imageArchive } from "../steps/images.js";
+import { runSession } from "../scenarios/session.js";
+import type { RunReport } from "../report/report.js";
+import type { Profile } from "../scenarios/profile.js";
+import { Progress } from "../report/progress.js";
+import { projectRoot, stateDir } from "../util/paths.js";
+import { LabError } from "../util/errors.js";
+import { figure, markdownTable, type Figure } from "./figures.js";
+
+export interface BenchOptions {
+  runs: number;
+  /** measure coldUpSeconds: removes the lab's own images (swarmlab/*) and archives first */
+  cold: boolean;
+  /** also measure the fault recoveries with the tuned profile */
+  tuned: boolean;
+  outDir: string;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; memGiB: number; kernel: string; engine: string };
+  runs: number;
+  figures: Record<string, Figure | undefined>;
+  tuned: Record<string, Figure | undefined>;
+  notes: string[];
+  files?: string[];
+}
+
+const BENCH_LAB = "bench";
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = Date.now();
+  const v = await fn();
+  return [v, (Date.now() - t0) / 1000];
+}
+
+/** The three hosts' processes: the sum of their resident memory, sampled every 2 s; the peak. */
+function peakRss(docker: Docker, containers: () => string[]) {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      let sum = 0;
+      for (const c of containers()) {
+        try {
+          const s = (await docker.getContainer(c).stats({ stream: false })) as { memory_stats?: { stats?: Record<string, number>; usage?: number } };
+          const st = s.memory_stats?.stats ?? {};
+          // cgroup v1: total_rss; cgroup v2: anon
+          sum += st.total_rss ?? st.rss ?? st.anon ?? 0;
+        } catch {
+          /* host not there yet or gone */
+        }
+      }
+      peak = Math.max(peak, sum);
+      await new Promise((r) => setTimeout(r, 2000).unref());
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await loop;
+      return peak / 1024 / 1024;
+    },
+  };
+}
+
+function stepSeconds(report: RunReport, scenario: string) {
+  return report.scenarios.find((s) => s.scenario === scenario);
+}
+
+/** From `docker service create` to the end of the galera-synced wait that follows it. */
+export function seedToSynced(report: RunReport): number | undefined {
+  const seed = stepSeconds(report, "seed");
+  const steps = seed?.steps ?? [];
+  const create = steps.findIndex((s) => (s.command ?? "").includes("docker service create"));
+  const synced = steps.slice(create + 1).find((s) => s.title.startsWith("wait galera-synced"));
+  if (create < 0 || !synced?.ok) return undefined;
+  return (Date.parse(synced.startedAt) + synced.seconds * 1000 - Date.parse(steps[create]!.startedAt)) / 1000;
+}
+
+async function removeLabImages(docker: Docker): Promise<void> {
+  for (const img of await docker.listImages()) {
+    for (const tag of img.RepoTags ?? []) if (tag.startsWith("swarmlab/")) await docker.getImage(tag).remove({ force: true }).catch(() => {});
+  }
+  rmSync(join(stateDir(), "image-archives"), { recursive: true, force: true });
+}
+
+async function faultFigures(profile: Profile, reportDir: string, signal?: AbortSignal) {
+  const report = await runSession(["node-stop", "partition-swarm-ports"], { name: BENCH_LAB, reportDir, profile, signal, fresh: true });
+  const nodeStop = stepSeconds(report, "node-stop");
+  const partition = stepSeconds(report, "partition-swarm-ports");
+  return {
+    ok: report.ok,
+    nodeStopToSyncedSeconds: nodeStop?.ok ? nodeStop.recoveries[0]?.syncedAfterFaultSeconds : undefined,
+    partitionHealToPrimarySeconds: partition?.ok ? partition.recoveries[0]?.syncedAfterHealSeconds : undefined,
+  };
+}
+
+export async function bench(opts: BenchOptions): Promise<BenchResult> {
+  const progress = opts.progress ?? new Progress();
+  const engine = await ensureEngine((l) => progress.note(l));
+  const docker = engine.docker;
+  const samples: Record<string, number[]> = {};
+  const tunedSamples: Record<string, number[]> = {};
+  const add = (into: Record<string, number[]>, key: string, v: number | undefined) => {
+    if (v !== undefined) (into[key] ??= []).push(v);
+  };
+  const notes: string[] = [];
+  const reports = join(opts.outDir, "reports");
+  for (let run = 1; run <= opts.runs; run++) {
+    opts.signal?.throwIfAborted();
+    progress.note(`run ${run} of ${opts.runs}`);
+    if (opts.cold) {
+      await progress.step("cold: remove the lab's images and archives", () => removeLabImages(docker));
+      const [lab, s] = await timed(() => startLab({ name: BENCH_LAB, swarm: true, ifExists: "replace", progress, signal: opts.signal }));
+      add(samples, "coldUpSeconds", s);
+      await lab.down();
+    }
+    const [warm, ws] = await timed(() => startLab({ name: BENCH_LAB, swarm: true, ifExists: "replace", progress, signal: opts.signal }));
+    add(samples, "warmUpSeconds", ws);
+    await warm.down();
+
+    // The seed, warm, with the hosts' memory sampled throughout.
+    const rss = peakRss(docker, () => ["docker1", "docker2", "docker3"].map((h) => `${BENCH_LAB}-${h}`));
+    const [seedReport, seedSeconds] = await timed(() => runSession(["seed"], { name: BENCH_LAB, reportDir: join(reports, `seed-${run}`), signal: opts.signal }));
+    add(samples, "labPeakRssMiB", await rss.stop());
+    if (!seedReport.ok) throw new LabError(`the seed failed during the bench (run ${run}); see ${join(reports, `seed-${run}`, "summary.md")}`);
+    add(samples, "seedRunSeconds", seedSeconds);
+    add(samples, "seedToSyncedSeconds", seedToSynced(seedReport));
+
+    // The honest baseline, right after: the same deployment as a plain shell script.
+    const baseline = await progress.step("baseline: bench/baseline.sh", async () => {
+      const r = await execa("bash", [join(projectRoot, "bench", "baseline.sh")], {
+        env: { DIND_IMAGE: tagOf("dind"), ETCD_ARCHIVE: await imageArchive(tagOf("etcd")), GALERA_ARCHIVE: await imageArchive(tagOf("galera")) },
+        timeout: 900_000,
+        reject: false,
+      });
+      if (r.exitCode !== 0) throw new LabError(`bench/baseline.sh failed (${r.exitCode}): ${String(r.stderr).slice(-2000)}`);
+      return Number(String(r.stdout).trim().split("\n").pop());
+    });
+    add(samples, "baselineSeconds", baseline);
+    add(samples, "overheadRatio", seedSeconds / baseline);
+
+    const walk = await faultFigures("walkthrough", join(reports, `faults-${run}`), opts.signal);
+    if (!walk.ok) notes.push(`run ${run}: a fault scenario failed with the walkthrough's timers (see ${join(reports, `faults-${run}`)})`);
+    add(samples, "nodeStopToSyncedSeconds", walk.nodeStopToSyncedSeconds);
+    add(samples, "partitionHealToPrimarySeconds", walk.partitionHealToPrimarySeconds);
+    if (opts.tuned) {
+      const tuned = await faultFigures("tuned", join(reports, `faults-tuned-${run}`), opts.signal);
+      if (!tuned.ok) notes.push(`run ${run}: a fault scenario failed with the tuned profile (see ${join(reports, `faults-tuned-${run}`)})`);
+      add(tunedSamples, "nodeStopToSyncedSeconds", tuned.nodeStopToSyncedSeconds);
+      add(tunedSamples, "partitionHealToPrimarySeconds", tuned.partitionHealToPrimarySeconds);
+    }
+  }
+  if (!opts.cold) notes.push("coldUpSeconds not measured (--no-cold): it removes the lab's own swarmlab/* images first");
+  const figures = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, figure(v)]));
+  const tuned = Object.fromEntries(Object.entries(tunedSamples).map(([k, v]) => [k, figure(v)]));
+  const images = await listImages(docker).catch(() => []);
+  notes.push(`images: ${images.filter((i) => i.current).map((i) => `${i.tag} ${i.sizeMiB} MiB`).join(", ")}`);
+  return {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), engine: engine.version },
+    runs: opts.runs,
+    figures,
+    tuned,
+    notes,
+  };
+}
+
+export function writeBenchResult(dir: string, r: BenchResult): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.date.slice(0, 19).replace(/:/g, "-");
+  const json = join(dir, `${stamp}.json`);
+  const md = join(dir, `${stamp}.md`);
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  const text = [
+    `# swarmlab bench, ${r.date}`,
+    "",
+    `${r.machine.cpus} cores, ${r.machine.memGiB} GiB, kernel ${r.machine.kernel}, engine ${r.machine.engine}; ${r.runs} run(s) per figure.`,
+    "",
+    markdownTable(r.figures, r.tuned),
+    "",
+    ...r.notes.map((n) => `- ${n}`),
+    "",
+  ].join("\n");
+  writeFileSync(md, text);
+  return [json, md];
+}
