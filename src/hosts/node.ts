@@ -22,21 +22,16 @@ export class HostNode {
     this.api = new Docker({ host: address, port: INNER_API_PORT, timeout: 15_000 });
   }
 
-  /** Runs argv inside the host. */
-  exec(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  /** Runs argv inside the host, with environment variables set. */
+  exec(argv: readonly string[], opts: RunOptions = {}, vars: Record<string, string> = {}): Promise<RunResult> {
     const flags = opts.input !== undefined ? ["-i"] : [];
-    return run(["docker", "exec", ...flags, this.container, ...argv], { where: this.name, timeoutMs: 120_000, ...opts });
+    const envFlags = Object.entries(vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+    return run(["docker", "exec", ...flags, ...envFlags, this.container, ...argv], { where: this.name, timeoutMs: 120_000, ...opts });
   }
 
   /** Runs a shell command line inside the host, as a person at its prompt would, with variables set. */
   sh(command: string, opts: RunOptions = {}, vars: Record<string, string> = {}): Promise<RunResult> {
-    const envFlags = Object.entries(vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-    const flags = opts.input !== undefined ? ["-i"] : [];
-    return run(["docker", "exec", ...flags, ...envFlags, this.container, "sh", "-c", command], {
-      where: this.name,
-      timeoutMs: 120_000,
-      ...opts,
-    });
+    return this.exec(["sh", "-c", command], opts, vars);
   }
 
   /** The docker CLI of the host's own engine. */

@@ -36,7 +36,7 @@ async function imageExists(docker: Docker, tag: string): Promise<boolean> {
   }
 }
 
-async function buildBase(docker: Docker, spec: ImageSpec, tag: string, log: Log): Promise<void> {
+async function buildBase(spec: ImageSpec, tag: string, log: Log): Promise<void> {
   const work = mkdtempSync(join(stateDir(), "rootfs-"));
   const rootfs = join(work, "rootfs");
   try {
@@ -116,7 +116,7 @@ export async function buildImages(docker: Docker, log: Log, only?: ImageName[]):
       continue;
     }
     log(`building ${tag}`);
-    if (name === "base") await buildBase(docker, spec, tag, log);
+    if (name === "base") await buildBase(spec, tag, log);
     else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!), log);
     // A stable name as well, for people who use the images by hand.
     const [repo] = tag.split(":");
