@@ -5,11 +5,12 @@
 import type Docker from "dockerode";
 import { ensureEngine, type Log } from "./engine/engine.js";
 import { buildImages, tagOf } from "./images/build.js";
-import { createHosts, findLab, hostByName, removeLab, type LabHosts, type RemovalSummary } from "./hosts/provider.js";
+import { createHosts, engineVolumeOf, findLab, hostByName, removeLab, type LabHosts, type RemovalSummary } from "./hosts/provider.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
 import type { HostNode } from "./hosts/node.js";
 import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady } from "./steps/swarm.js";
 import { loadImagesIntoHosts } from "./steps/images.js";
+import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
 import { Progress } from "./report/progress.js";
 import { LabError } from "./util/errors.js";
 
@@ -118,9 +119,20 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   }
 
   try {
+    const imageTags = [tagOf("galera"), tagOf("etcd")];
+    const cache = await usableCache(docker, imageTags);
     const hosts = await progress.step(
-      "hosts docker1..3 from docker-compose.dind.yml",
-      () => createHosts(docker, { name, subnet: opts.subnet, composeFile: opts.composeFile, dindImage: tagOf("dind"), log, signal: opts.signal }),
+      cache ? "hosts docker1..3 from docker-compose.dind.yml (images from the host image cache)" : "hosts docker1..3 from docker-compose.dind.yml",
+      () =>
+        createHosts(docker, {
+          name,
+          subnet: opts.subnet,
+          composeFile: opts.composeFile,
+          dindImage: tagOf("dind"),
+          log,
+          signal: opts.signal,
+          prefillEngineVolume: cache ? async (v) => void (await prefillVolume(docker, cache, v)) : undefined,
+        }),
       (h) => `${h.hosts.map((x) => `${x.container}=${x.address}`).join(" ")} [${h.mode}]`,
     );
     await progress.step("images into every host (docker save | docker load)", () =>
@@ -130,6 +142,12 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
         { tag: tagOf("etcd"), hosts: hosts.hosts.filter((h) => h.name === "docker1") },
       ]),
     );
+    if (!cache) {
+      // Keep docker1's freshly loaded images (it holds them all) for the next lab; best effort.
+      const spec = hosts.topology.hosts.find((h) => h.service === "docker1");
+      const volume = spec ? engineVolumeOf(name, spec) : undefined;
+      if (volume) await saveCache(docker, imageTags, volume).catch((e: Error) => progress.note(`image cache not kept: ${e.message.split("\n")[0]}`));
+    }
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);
     return new Lab(docker, hosts);

@@ -12,6 +12,7 @@ import { startLab } from "../lab.js";
 import { ensureEngine } from "../engine/engine.js";
 import { listImages, tagOf } from "../images/build.js";
 import { imageArchive } from "../steps/images.js";
+import { removeCaches } from "../images/host-cache.js";
 import { runSession } from "../scenarios/session.js";
 import type { RunReport } from "../report/report.js";
 import type { Profile } from "../scenarios/profile.js";
@@ -98,6 +99,7 @@ async function removeLabImages(docker: Docker): Promise<void> {
     for (const tag of img.RepoTags ?? []) if (tag.startsWith("swarmlab/")) await docker.getImage(tag).remove({ force: true }).catch(() => {});
   }
   rmSync(join(stateDir(), "image-archives"), { recursive: true, force: true });
+  await removeCaches(docker);
 }
 
 async function faultFigures(profile: Profile, reportDir: string, signal?: AbortSignal) {

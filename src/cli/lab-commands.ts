@@ -1,5 +1,9 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { CACHE_LABEL, removeCaches } from "../images/host-cache.js";
+import { stateDir } from "../util/paths.js";
 import { startLab, openLab } from "../lab.js";
 import { ensureEngine } from "../engine/engine.js";
 import { buildImages, listImages } from "../images/build.js";
@@ -137,5 +141,16 @@ export function registerLabCommands(program: Command): void {
       const t = new Table({ head: ["IMAGE", "CURRENT", "SIZE", "CREATED"] });
       for (const r of await listImages(docker)) t.push([r.tag, r.current ? "yes" : "no", `${r.sizeMiB} MiB`, r.created]);
       process.stdout.write(`${t.toString()}\n`);
+      const caches = (await docker.listVolumes({ filters: { label: [`${CACHE_LABEL}=images`] } })).Volumes ?? [];
+      for (const v of caches) process.stdout.write(`host image cache: volume ${v.Name} (${v.Labels?.["swarmlab.cache.tags"] ?? ""})\n`);
+    });
+  images
+    .command("prune")
+    .description("remove the host image cache volumes and the saved image archives (the next `up` loads images again)")
+    .action(async () => {
+      const { docker } = await ensureEngine();
+      const removed = await removeCaches(docker);
+      rmSync(join(stateDir(), "image-archives"), { recursive: true, force: true });
+      process.stdout.write(`removed ${removed.length} cache volume(s)${removed.length ? `: ${removed.join(", ")}` : ""} and ${join(stateDir(), "image-archives")}\n`);
     });
 }

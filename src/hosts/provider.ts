@@ -89,6 +89,14 @@ export interface CreateHostsOptions {
   dindImage: string;
   log?: Log;
   signal?: AbortSignal;
+  /** Fills a host's fresh /var/lib/docker volume before the host starts (the image cache). */
+  prefillEngineVolume?: (volume: string) => Promise<void>;
+}
+
+/** The lab's volume a host mounts at /var/lib/docker (its inner engine's data). */
+export function engineVolumeOf(lab: string, spec: { volumes: Array<[string, string]> }): string | undefined {
+  const v = spec.volumes.find(([, dest]) => dest === "/var/lib/docker");
+  return v ? volumeName(lab, v[0]) : undefined;
 }
 
 /** Creates the lab's network, volumes and host containers from the compose file, and waits for each inner dockerd. */
@@ -124,6 +132,10 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   });
   for (const v of topology.volumeNames) {
     await docker.createVolume({ Name: volumeName(name, v), Labels: labels });
+  }
+  if (opts.prefillEngineVolume) {
+    const engineVolumes = topology.hosts.map((h) => engineVolumeOf(name, h)).filter((v): v is string => Boolean(v));
+    await Promise.all(engineVolumes.map((v) => opts.prefillEngineVolume!(v)));
   }
   const hosts: HostNode[] = [];
   for (const spec of topology.hosts) {

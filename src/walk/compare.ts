@@ -57,7 +57,17 @@ export interface Comparison {
   differences: string[];
 }
 
-const lines = (s: string) => s.replace(/\r/g, "").split("\n").filter((l) => l.trim() !== "");
+/** Lines, with shell continuations ("... \\" then the rest) joined: the walkthrough wraps long commands. */
+const lines = (s: string) => {
+  const out: string[] = [];
+  for (const raw of s.replace(/\r/g, "").split("\n")) {
+    if (raw.trim() === "") continue;
+    const prev = out.at(-1);
+    if (prev !== undefined && /\\\s*$/.test(prev)) out[out.length - 1] = `${prev.replace(/\\\s*$/, "").trimEnd()} ${raw.trim()}`;
+    else out.push(raw);
+  }
+  return out;
+};
 
 export function compareOutputs(real: string, walkthrough: string): Comparison {
   const r = lines(real);

@@ -93,3 +93,13 @@ describe("the timeline picture", () => {
     expect(html).toContain("Down/Unreachable");
   });
 });
+
+describe("walk details", () => {
+  it("joins the walkthrough's wrapped command lines before comparing", () => {
+    const walk = "docker swarm join \\\n--token SWMTKN-1-43yqmld4mddoddnaxpslsg9s6abxfkkzrbprizzqoofad4rma1-4370suyaolwu0ts8ujv3r7xy2 \\\n192.168.10.201:2377";
+    const real = "    docker swarm join --token SWMTKN-1-56rlzlaxsvjsc49o5dlnbnrk5tyx862m2cnj9djzsi3r1guslq-0i541wz1ownvaklqjpqwc4vls 192.168.10.201:2377";
+    const c = compareOutputs(real, walk);
+    expect(c.equivalent).toBe(true);
+    expect(c.lines).toHaveLength(1);
+  });
+});
