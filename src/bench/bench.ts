@@ -54,6 +54,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 function peakRss(docker: Docker, containers: () => string[]) {
   let peak = 0;
   let running = true;
+  let wake: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
   const loop = (async () => {
     while (running) {
       let sum = 0;
@@ -68,12 +70,14 @@ function peakRss(docker: Docker, containers: () => string[]) {
         }
       }
       peak = Math.max(peak, sum);
-      await new Promise((r) => setTimeout(r, 2000).unref());
+      if (running) await new Promise<void>((r) => { wake = r; timer = setTimeout(r, 2000); });
     }
   })();
   return {
     async stop(): Promise<number> {
       running = false;
+      clearTimeout(timer);
+      wake();
       await loop;
       return peak / 1024 / 1024;
     },

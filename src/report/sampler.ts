@@ -47,6 +47,10 @@ export interface Sampler {
 export function startSampler(ctx: RunContext, intervalMs = 3000): Sampler {
   const samples: Sample[] = [];
   let running = true;
+  // The pause between samples is a timer that stop() cuts short (an unref'd timer would let the
+  // process exit while the run still awaits the loop).
+  let wake: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
   const loop = (async () => {
     while (running) {
       const t0 = Date.now();
@@ -55,13 +59,19 @@ export function startSampler(ctx: RunContext, intervalMs = 3000): Sampler {
       } catch {
         /* a lab half-way through a fault: the next sample will tell */
       }
+      if (!running) break;
       const wait = Math.max(0, intervalMs - (Date.now() - t0));
-      await new Promise((r) => setTimeout(r, wait).unref());
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, wait);
+      });
     }
   })();
   return {
     async stop() {
       running = false;
+      clearTimeout(timer);
+      wake();
       await loop;
       return samples;
     },

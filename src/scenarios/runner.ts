@@ -53,7 +53,16 @@ function addressMoves(lab: Lab): Array<[string, string]> {
 async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string }>, r: StepResult): Promise<void> {
   const exp = step.run.trim().match(/^export\s+([A-Za-z_][A-Za-z0-9_]*)=["']?([^"']*)["']?$/);
   if (exp) {
-    ctx.vars[exp[1]!] = exp[2]!;
+    // The walkthrough's addresses move with the lab's subnet, in exported values too (HostIP).
+    let value = exp[2]!;
+    const moved = addressMoves(ctx.lab).filter(([from]) => value.includes(from));
+    for (const [from, to] of moved) value = value.split(from).join(to);
+    if (moved.length) {
+      r.changed = `lab ${ctx.lab.name} is on ${ctx.lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}`;
+      ctx.progress.note(r.changed);
+    }
+    ctx.vars[exp[1]!] = value;
+    r.command = step.run.trim();
     r.output = "";
     return;
   }
