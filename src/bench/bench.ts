@@ -4,7 +4,7 @@
  * It reports; it does not assert.
  */
 import { cpus, totalmem, release } from "node:os";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
@@ -50,7 +50,42 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [v, (Date.now() - t0) / 1000];
 }
 
-/** The three hosts' processes: the sum of their resident memory, sampled every 2 s; the peak. */
+/**
+ * Resident memory of every process in the three hosts, summed. The hosts' inner containers
+ * (mariadbd, etcd) live in cgroups outside the host containers' own (the hosts share the machine's
+ * cgroup tree), so the container's memory figure would miss them: the processes are found instead
+ * as descendants of each host's init in /proc. Sampled every 2 s; the peak is kept.
+ */
+export function processTreeRssBytes(procDir: string, roots: number[]): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync(procDir)) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(join(procDir, entry, "stat"), "utf8");
+      // pid (comm) state ppid ...: comm may contain spaces, so read after the last ")"
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const pages = Number(readFileSync(join(procDir, entry, "statm"), "utf8").split(" ")[1]);
+      const pid = Number(entry);
+      rss.set(pid, pages * 4096);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  let sum = 0;
+  const todo = [...roots];
+  const seen = new Set<number>();
+  while (todo.length) {
+    const pid = todo.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    sum += rss.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return sum;
+}
+
 function peakRss(docker: Docker, containers: () => string[]) {
   let peak = 0;
   let running = true;
@@ -58,18 +93,12 @@ function peakRss(docker: Docker, containers: () => string[]) {
   let timer: NodeJS.Timeout | undefined;
   const loop = (async () => {
     while (running) {
-      let sum = 0;
+      const roots: number[] = [];
       for (const c of containers()) {
-        try {
-          const s = (await docker.getContainer(c).stats({ stream: false })) as { memory_stats?: { stats?: Record<string, number>; usage?: number } };
-          const st = s.memory_stats?.stats ?? {};
-          // cgroup v1: total_rss; cgroup v2: anon
-          sum += st.total_rss ?? st.rss ?? st.anon ?? 0;
-        } catch {
-          /* host not there yet or gone */
-        }
+        const pid = await docker.getContainer(c).inspect().then((i) => i.State.Pid, () => 0);
+        if (pid > 0) roots.push(pid);
       }
-      peak = Math.max(peak, sum);
+      if (roots.length) peak = Math.max(peak, processTreeRssBytes("/proc", roots));
       if (running) await new Promise<void>((r) => { wake = r; timer = setTimeout(r, 2000); });
     }
   })();

@@ -71,3 +71,24 @@ describe("bench figures", () => {
     expect(t).toMatch(/\| nodeStopToSyncedSeconds \| not measured \| 12 \(12–12\) ✓ \| ≤ 30 s \(tuned ≤ 15\)/);
   });
 });
+
+import { mkdtempSync, mkdirSync as mk, writeFileSync as wf } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as pjoin } from "node:path";
+import { processTreeRssBytes } from "../../src/bench/bench.js";
+
+describe("the lab's memory: a process tree in /proc", () => {
+  it("sums the resident pages of a host's init and all its descendants, and nothing else", () => {
+    const proc = mkdtempSync(pjoin(tmpdir(), "proc-"));
+    const add = (pid: number, ppid: number, pages: number, comm = "x") => {
+      mk(pjoin(proc, String(pid)));
+      wf(pjoin(proc, String(pid), "stat"), `${pid} (${comm}) S ${ppid} 1 1 0`);
+      wf(pjoin(proc, String(pid), "statm"), `100 ${pages} 5 1 0 10 0`);
+    };
+    add(10, 1, 1); // host init
+    add(11, 10, 2, "dockerd with space"); // its child
+    add(12, 11, 3); // grandchild (mariadbd)
+    add(20, 1, 100); // not in the lab
+    expect(processTreeRssBytes(proc, [10])).toBe((1 + 2 + 3) * 4096);
+  });
+});
