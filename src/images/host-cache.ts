@@ -8,7 +8,7 @@
  * volumes are on this machine's filesystem; otherwise the lab loads images as before.
  */
 import { createHash } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { run } from "../util/run.js";
@@ -36,13 +36,22 @@ export async function usableCache(docker: Docker, tags: string[]): Promise<strin
   return dir && existsSync(join(dir, COMPLETE)) ? dir : undefined;
 }
 
-/** Fills a new host's (empty) data volume from the cache. */
+/**
+ * Fills a new host's (empty) data volume from the cache. Best effort: on any failure the volume is
+ * emptied again and the host gets its images by `docker load`.
+ */
 export async function prefillVolume(docker: Docker, cacheDir: string, volume: string): Promise<boolean> {
   const target = await mountpoint(docker, volume);
   if (!target) return false;
-  await run(["cp", "-al", join(cacheDir, "overlay2"), join(target, "overlay2")], { timeoutMs: 120_000 });
-  await run(["cp", "-a", join(cacheDir, "image"), join(target, "image")], { timeoutMs: 120_000 });
-  return true;
+  try {
+    await run(["cp", "-al", join(cacheDir, "overlay2"), join(target, "overlay2")], { timeoutMs: 120_000 });
+    await run(["cp", "-a", join(cacheDir, "image"), join(target, "image")], { timeoutMs: 120_000 });
+    return true;
+  } catch {
+    rmSync(join(target, "overlay2"), { recursive: true, force: true });
+    rmSync(join(target, "image"), { recursive: true, force: true });
+    return false;
+  }
 }
 
 /**
