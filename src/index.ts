@@ -8,3 +8,8 @@ export { galeraMembers, wsrepOf, serviceTasks } from "./checks/galera.js";
 export { clusterAddressProblems } from "./checks/cluster-address.js";
 export { checkWriteHistory } from "./faults/history.js";
 export { waitFor } from "./util/wait.js";
+export { LabDriver } from "./driver.js";
+export { walk } from "./walk/walk.js";
+export { bench } from "./bench/bench.js";
+export type { FaultSpec } from "./faults/nemesis.js";
+export type { Profile } from "./scenarios/profile.js";
