@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { startLab, runScenario, loadScenario, Progress, LabDriver } from "../../src/index.js";
 import { labelled } from "./helpers.js";
+import { labStatus, renderStatus } from "../../src/checks/status.js";
 
 describe("the library: a failure test written in code", () => {
   it("seed, cut VXLAN on docker3, see the split, heal, see three Synced, lose no write", async () => {
@@ -10,6 +11,11 @@ describe("the library: a failure test written in code", () => {
       await using lab = await startLab({ name: "libtest", progress });
       const seed = await runScenario(lab, loadScenario("seed"), { progress });
       expect(seed.steps.filter((s) => !s.ok).map((s) => s.error)).toEqual([]);
+      // what `swarmlab status` shows: the Galera tasks and members of this lab
+      const status = await labStatus(lab);
+      expect(status.tasks.filter((t) => t.state === "running" && t.source === "swarm")).toHaveLength(3);
+      expect(status.galera.map((g) => g.state)).toEqual(["Synced", "Synced", "Synced"]);
+      expect(renderStatus(status)).toMatch(/TASK[\s\S]*GALERA MEMBER/);
       const d = await LabDriver.for(lab, { progress });
       await d.fault({ kind: "ports", host: "docker3", ports: ["4789/udp"], direction: "both" }, { workload: true });
       const split = (await d.waitSplit(2, 120_000)) as { members: Array<{ status?: string; size?: number }> };
