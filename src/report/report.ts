@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ScenarioResult } from "../scenarios/runner.js";
 import { recoveryRows } from "../faults/recovery.js";
 import { timelineHtml } from "./timeline.js";
+import { summariseDetails } from "../walk/render.js";
 
 export interface RunReport {
   lab: string;
@@ -43,6 +44,11 @@ export function markdownSummary(report: RunReport): string {
     out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", `Timeline: [timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html](timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html)`, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
     for (const x of s.steps) out.push(`| ${x.index + 1} | ${x.title.replace(/\|/g, "\\|").replace(/\n/g, " ")} | ${x.ok ? "✓" : "✗"} | ${x.seconds.toFixed(1)} |`);
     out.push("");
+    // The cluster addresses each task was given, and why Galera emptied them (gcomm-no-address).
+    for (const x of s.steps.filter((y) => y.details && (Array.isArray(y.details.decisions) || Array.isArray(y.details.tasks)))) {
+      const lines = summariseDetails(x.details);
+      if (lines.length) out.push(`Step ${x.index + 1}, ${x.title}:`, "", ...lines.map((l) => `- \`${l.replace(/`/g, "'")}\``), "");
+    }
     const changed = s.steps.filter((x) => x.changed);
     for (const x of changed) out.push(`- Changed by the runner in step ${x.index + 1}: ${x.changed}`);
     for (const n of s.notes) out.push(`- ${n}`);
