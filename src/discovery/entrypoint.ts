@@ -9,7 +9,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { promises as dns } from "node:dns";
 import { hostname } from "node:os";
 import { parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
-import { decide, type Registration } from "./discovery.js";
+import { decide, gcomm, type Registration } from "./discovery.js";
+import { connect as tcpConnect } from "node:net";
 import { legacyClusterAddress, legacyOwnAddress } from "./legacy.js";
 import { EtcdV2, type EtcdNode } from "./etcd.js";
 
@@ -129,6 +130,28 @@ async function registerAlive(etcd: EtcdV2, cluster: string, ip: string): Promise
   await etcd.put(dir, { ttl: "30", dir: "true", prevExist: "true" });
 }
 
+const GALERA_PORT = 4567;
+
+/** Peers that accept a TCP connection on Galera's port within 1.5 s (probed at once). */
+async function answeringPeers(peers: string[]): Promise<string[]> {
+  const answers = await Promise.all(
+    peers.map(
+      (host) =>
+        new Promise<boolean>((resolve) => {
+          const socket = tcpConnect({ host, port: GALERA_PORT, timeout: 1500 });
+          const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+          };
+          socket.once("connect", () => done(true));
+          socket.once("timeout", () => done(false));
+          socket.once("error", () => done(false));
+        }),
+    ),
+  );
+  return peers.filter((_, i) => answers[i]);
+}
+
 async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> {
   const { own, local, ptr } = await ownOverlayAddress();
   say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr });
@@ -162,7 +185,14 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
       // Without etcd (its host is down) the live tasks of the service are the only source.
       registrations = (liveTasks ?? []).map((address) => ({ address }));
     }
-    const decision = decide({ self: own.address, registrations, liveTasks, wonBootstrap });
+    let decision = decide({ self: own.address, registrations, liveTasks, wonBootstrap });
+    if (decision.kind === "join") {
+      // A member lost with its host stays in etcd (TTL) and in the service's DNS (swarm still counts
+      // its task) for a while: join only members that answer on Galera's port.
+      const answering = await answeringPeers(decision.peers);
+      say("probe", { port: GALERA_PORT, peers: decision.peers, answering });
+      decision = answering.length ? { kind: "join", clusterAddress: gcomm(answering), peers: answering } : { kind: "wait", reason: `no registered member answers on ${GALERA_PORT} yet` };
+    }
     say("decision", { ...decision, self: own.address, registrations, liveTasks: liveTasks ?? null, wonBootstrap });
     if (decision.kind !== "wait") {
       return { own: own.address, clusterAddress: decision.clusterAddress, bootstrap: decision.kind === "bootstrap", register };

@@ -50,7 +50,7 @@ describe("timing profiles", () => {
     const init = applyProfile("docker swarm init --advertise-addr 192.168.10.201", "tuned");
     expect(init.after).toBe("docker swarm update --dispatcher-heartbeat 1s");
     const svc = applyProfile(create, "tuned");
-    expect(svc.command).toContain(`docker service create --env "WSREP_PROVIDER_OPTIONS=${TUNED_WSREP_PROVIDER_OPTIONS}" --name mysql-galera`);
+    expect(svc.command).toContain(`docker service create --restart-delay 1s --env "WSREP_PROVIDER_OPTIONS=${TUNED_WSREP_PROVIDER_OPTIONS}" --name mysql-galera`);
     expect(svc.changed).toMatch(/tuned profile/);
     expect(applyProfile("docker service create --name other nginx", "tuned")).toEqual({ command: "docker service create --name other nginx" });
   });
