@@ -9,7 +9,7 @@ import { PROFILES } from "../scenarios/profile.js";
 export function registerRunCommands(program: Command): void {
   program
     .command("run")
-    .description("run scenarios against a fresh lab and write a report (exit 0 only when every check passed)")
+    .description("run scenarios on a real lab and write a report with a timeline per scenario (exit 0 only when every check passed)")
     .argument("[scenarios...]", "scenario names (scenarios/<name>.yaml) or paths", [])
     .option("--all", "every scenario in scenarios/")
     .option("--report <dir>", "report folder", "reports/latest")
