@@ -63,7 +63,7 @@ export function registerLabCommands(program: Command): void {
 
   program
     .command("status")
-    .description("hosts, swarm nodes (role, leader), networks, services and Galera members, as tables")
+    .description("hosts, swarm nodes (role, leader), networks, services, Galera tasks and members, as tables (--watch: refresh while a scenario runs elsewhere)")
     .option("--json", "print JSON")
     .option("--watch [seconds]", "refresh until Ctrl-C")
     .action(async (opts, cmd: Command) => {
