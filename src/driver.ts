@@ -13,8 +13,8 @@
  */
 import type { Lab } from "./lab.js";
 import type { RunContext } from "./scenarios/context.js";
-import { kernelHasIpvs } from "./scenarios/runner.js";
-import { Progress } from "./report/progress.js";
+import { newRunContext } from "./scenarios/runner.js";
+import type { Progress } from "./report/progress.js";
 import { applyFault, healFaults, waitDegraded, type FaultSpec } from "./faults/nemesis.js";
 import { checkHistory } from "./faults/workload.js";
 import { galeraView, waitGaleraSynced, checkClusterAddresses, type MemberView } from "./checks/conditions.js";
@@ -25,17 +25,7 @@ export class LabDriver {
   private constructor(readonly ctx: RunContext) {}
 
   static async for(lab: Lab, opts: { password?: string; progress?: Progress; profile?: Profile } = {}): Promise<LabDriver> {
-    return new LabDriver({
-      lab,
-      progress: opts.progress ?? new Progress(),
-      vars: {},
-      ipvs: await kernelHasIpvs(lab),
-      password: opts.password ?? "mypassword",
-      timeline: [],
-      faults: { active: [] },
-      recoveries: [],
-      profile: opts.profile ?? "walkthrough",
-    });
+    return new LabDriver(await newRunContext(lab, opts));
   }
 
   /** Injects a fault (optionally starting the write workload); it stays until heal(). */

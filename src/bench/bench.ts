@@ -19,6 +19,7 @@ import type { Profile } from "../scenarios/profile.js";
 import { Progress } from "../report/progress.js";
 import { projectRoot, stateDir } from "../util/paths.js";
 import { LabError } from "../util/errors.js";
+import { repeatUntilStopped } from "../util/wait.js";
 import { figure, markdownTable, type Figure } from "./figures.js";
 
 export interface BenchOptions {
@@ -88,26 +89,17 @@ export function processTreeRssBytes(procDir: string, roots: number[]): number {
 
 function peakRss(docker: Docker, containers: () => string[]) {
   let peak = 0;
-  let running = true;
-  let wake: () => void = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  const loop = (async () => {
-    while (running) {
-      const roots: number[] = [];
-      for (const c of containers()) {
-        const pid = await docker.getContainer(c).inspect().then((i) => i.State.Pid, () => 0);
-        if (pid > 0) roots.push(pid);
-      }
-      if (roots.length) peak = Math.max(peak, processTreeRssBytes("/proc", roots));
-      if (running) await new Promise<void>((r) => { wake = r; timer = setTimeout(r, 2000); });
+  const loop = repeatUntilStopped(2000, async () => {
+    const roots: number[] = [];
+    for (const c of containers()) {
+      const pid = await docker.getContainer(c).inspect().then((i) => i.State.Pid, () => 0);
+      if (pid > 0) roots.push(pid);
     }
-  })();
+    if (roots.length) peak = Math.max(peak, processTreeRssBytes("/proc", roots));
+  });
   return {
     async stop(): Promise<number> {
-      running = false;
-      clearTimeout(timer);
-      wake();
-      await loop;
+      await loop.stop();
       return peak / 1024 / 1024;
     },
   };

@@ -30,6 +30,12 @@ async function mountpoint(docker: Docker, volume: string): Promise<string | unde
   }
 }
 
+/** The image part of an engine's data folder: layers hard-linked, metadata copied (dockerd rewrites it). */
+async function copyImageStore(from: string, to: string): Promise<void> {
+  await run(["cp", "-al", join(from, "overlay2"), join(to, "overlay2")], { timeoutMs: 120_000 });
+  await run(["cp", "-a", join(from, "image"), join(to, "image")], { timeoutMs: 120_000 });
+}
+
 /** The cache's folder when a complete cache for these tags exists on this machine. */
 export async function usableCache(docker: Docker, tags: string[]): Promise<string | undefined> {
   const dir = await mountpoint(docker, cacheVolumeName(tags));
@@ -44,8 +50,7 @@ export async function prefillVolume(docker: Docker, cacheDir: string, volume: st
   const target = await mountpoint(docker, volume);
   if (!target) return false;
   try {
-    await run(["cp", "-al", join(cacheDir, "overlay2"), join(target, "overlay2")], { timeoutMs: 120_000 });
-    await run(["cp", "-a", join(cacheDir, "image"), join(target, "image")], { timeoutMs: 120_000 });
+    await copyImageStore(cacheDir, target);
     return true;
   } catch {
     rmSync(join(target, "overlay2"), { recursive: true, force: true });
@@ -72,8 +77,7 @@ export async function saveCache(docker: Docker, tags: string[], fromVolume: stri
     await docker.getVolume(name).remove({ force: true }).catch(() => {});
     return undefined;
   }
-  await run(["cp", "-al", join(source, "overlay2"), join(dir, "overlay2")], { timeoutMs: 120_000 });
-  await run(["cp", "-a", join(source, "image"), join(dir, "image")], { timeoutMs: 120_000 });
+  await copyImageStore(source, dir);
   writeFileSync(join(dir, COMPLETE), `${tags.join("\n")}\n`);
   return name;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ScenarioResult } from "../scenarios/runner.js";
 import { recoveryRows } from "../faults/recovery.js";
 import { timelineHtml } from "./timeline.js";
-import { summariseDetails } from "../walk/render.js";
+import { summariseDetails } from "./details.js";
 
 export interface RunReport {
   lab: string;
@@ -35,13 +35,16 @@ export function junitXml(report: RunReport): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="swarmlab" time="${report.seconds.toFixed(3)}">\n${suites.join("\n")}\n</testsuites>\n`;
 }
 
+/** The timeline page of a scenario, in the report folder. */
+export const timelineFile = (scenario: string) => `timeline-${scenario.replace(/[^a-z0-9-]+/gi, "_")}.html`;
+
 export function markdownSummary(report: RunReport): string {
   const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`${report.profile && report.profile !== "walkthrough" ? `, ${report.profile} profile` : ""}, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
   if (report.setup.length) {
     out.push("## Set-up", "", "| step | seconds |", "| --- | --- |", ...report.setup.map((s) => `| ${s.title} | ${s.seconds.toFixed(1)} |`), "");
   }
   for (const s of report.scenarios) {
-    out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", `Timeline: [timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html](timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html)`, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
+    out.push(`## ${s.scenario}: ${s.ok ? "passed" : "FAILED"}`, "", s.title, "", `Timeline: [${timelineFile(s.scenario)}](${timelineFile(s.scenario)})`, "", "| # | step | result | seconds |", "| --- | --- | --- | --- |");
     for (const x of s.steps) out.push(`| ${x.index + 1} | ${x.title.replace(/\|/g, "\\|").replace(/\n/g, " ")} | ${x.ok ? "✓" : "✗"} | ${x.seconds.toFixed(1)} |`);
     out.push("");
     // The cluster addresses each task was given, and why Galera emptied them (gcomm-no-address).
@@ -71,7 +74,7 @@ export function writeReport(dir: string, report: RunReport): string[] {
   // A picture per scenario; a broken picture must not cost the run its report.
   for (const s of report.scenarios) {
     if (!s.steps.length || s.scenario === "(session)") continue;
-    const file = join(dir, `timeline-${s.scenario.replace(/[^a-z0-9-]+/gi, "_")}.html`);
+    const file = join(dir, timelineFile(s.scenario));
     try {
       writeFileSync(file, timelineHtml(s));
       files.push(file);

@@ -6,6 +6,7 @@ import type { RunContext } from "../scenarios/context.js";
 import { nodeList } from "../steps/swarm.js";
 import { reachableManager, serviceTasks } from "../checks/galera.js";
 import { galeraView } from "../checks/conditions.js";
+import { repeatUntilStopped } from "../util/wait.js";
 
 export interface Sample {
   at: number;
@@ -46,33 +47,11 @@ export interface Sampler {
 
 export function startSampler(ctx: RunContext, intervalMs = 3000): Sampler {
   const samples: Sample[] = [];
-  let running = true;
-  // The pause between samples is a timer that stop() cuts short (an unref'd timer would let the
-  // process exit while the run still awaits the loop).
-  let wake: () => void = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  const loop = (async () => {
-    while (running) {
-      const t0 = Date.now();
-      try {
-        samples.push(await sample(ctx));
-      } catch {
-        /* a lab half-way through a fault: the next sample will tell */
-      }
-      if (!running) break;
-      const wait = Math.max(0, intervalMs - (Date.now() - t0));
-      await new Promise<void>((r) => {
-        wake = r;
-        timer = setTimeout(r, wait);
-      });
-    }
-  })();
+  // A lab half-way through a fault may not answer: that sample is skipped, the next one will tell.
+  const loop = repeatUntilStopped(intervalMs, async () => void samples.push(await sample(ctx)));
   return {
     async stop() {
-      running = false;
-      clearTimeout(timer);
-      wake();
-      await loop;
+      await loop.stop();
       return samples;
     },
   };

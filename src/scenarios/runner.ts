@@ -1,6 +1,6 @@
 /** Runs a scenario's steps against a lab, one status line each, and returns what happened. */
 import type { Lab } from "../lab.js";
-import type { Progress } from "../report/progress.js";
+import { Progress } from "../report/progress.js";
 import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
 import type { RunContext, StepResult } from "./context.js";
 import { LabError } from "../util/errors.js";
@@ -51,18 +51,27 @@ function addressMoves(lab: Lab): Array<[string, string]> {
     .filter(([from, to]) => from !== to);
 }
 
+/**
+ * Scenarios use the walkthrough's addresses; a lab on another subnet has its hosts elsewhere.
+ * Returns the text with them moved, and a note of what moved (undefined when nothing did).
+ */
+function moveAddresses(lab: Lab, text: string): { text: string; note?: string } {
+  const moved = addressMoves(lab).filter(([from]) => text.includes(from));
+  for (const [from, to] of moved) text = text.split(from).join(to);
+  if (!moved.length) return { text };
+  return { text, note: `lab ${lab.name} is on ${lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}` };
+}
+
 async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string }>, r: StepResult): Promise<void> {
   const exp = step.run.trim().match(/^export\s+([A-Za-z_][A-Za-z0-9_]*)=["']?([^"']*)["']?$/);
   if (exp) {
-    // The walkthrough's addresses move with the lab's subnet, in exported values too (HostIP).
-    let value = exp[2]!;
-    const moved = addressMoves(ctx.lab).filter(([from]) => value.includes(from));
-    for (const [from, to] of moved) value = value.split(from).join(to);
-    if (moved.length) {
-      r.changed = `lab ${ctx.lab.name} is on ${ctx.lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}`;
-      ctx.progress.note(r.changed);
+    // Exported values move with the lab's subnet too (HostIP).
+    const value = moveAddresses(ctx.lab, exp[2]!);
+    if (value.note) {
+      r.changed = value.note;
+      ctx.progress.note(value.note);
     }
-    ctx.vars[exp[1]!] = value;
+    ctx.vars[exp[1]!] = value.text;
     r.command = step.run.trim();
     r.output = "";
     return;
@@ -71,12 +80,9 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   const profiled = applyProfile(command, ctx.profile);
   command = profiled.command;
   if (profiled.changed) changed = [changed, profiled.changed].filter(Boolean).join("; ");
-  // Scenarios use the walkthrough's addresses; a lab on another subnet has its hosts elsewhere.
-  const moved = addressMoves(ctx.lab).filter(([from]) => command.includes(from));
-  if (moved.length) {
-    for (const [from, to] of moved) command = command.split(from).join(to);
-    changed = [changed, `lab ${ctx.lab.name} is on ${ctx.lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}`].filter(Boolean).join("; ");
-  }
+  const moved = moveAddresses(ctx.lab, command);
+  command = moved.text;
+  changed = [changed, moved.note].filter(Boolean).join("; ") || undefined;
   if (changed) {
     r.changed = changed;
     ctx.progress.note(changed);
@@ -103,11 +109,9 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     if (after.exitCode !== 0) throw new LabError(`${profiled.after} on ${step.on} failed (${after.exitCode}): ${after.stderr || after.stdout}`);
   }
   if (step.shows_fault) noteVisible(ctx.recoveries, r.title, Date.now());
-  let expected = (step.walkthrough ?? "").trim();
-  for (const [from, to] of addressMoves(ctx.lab)) expected = expected.split(from).join(to);
+  const expected = moveAddresses(ctx.lab, (step.walkthrough ?? "").trim()).text;
   // On another subnet, IDs derived from addresses (etcd's member id) differ too: compare as walk does.
-  const movedLab = addressMoves(ctx.lab).length > 0;
-  const same = movedLab ? compareOutputs(r.output, expected).equivalent : r.output.trim() === expected;
+  const same = addressMoves(ctx.lab).length > 0 ? compareOutputs(r.output, expected).equivalent : r.output.trim() === expected;
   if (step.same_as_walkthrough && !same) {
     throw new LabError(`output differs from the walkthrough's:\n  walkthrough: ${step.walkthrough?.trim()}\n  here:        ${r.output.trim()}`);
   }
@@ -219,12 +223,15 @@ export interface RunScenarioOptions {
   profile?: Profile;
 }
 
-export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
-  const t0 = Date.now();
-  const ctx: RunContext = {
+/** What a scenario's steps (or a LabDriver's calls) share, fresh: no fault, no variable but `vars`. */
+export async function newRunContext(
+  lab: Lab,
+  opts: { progress?: Progress; password?: string; profile?: Profile; vars?: Record<string, string> } = {},
+): Promise<RunContext> {
+  return {
     lab,
-    progress: opts.progress,
-    vars: { ...(scenario.env ?? {}) },
+    progress: opts.progress ?? new Progress(),
+    vars: { ...(opts.vars ?? {}) },
     ipvs: await kernelHasIpvs(lab),
     password: opts.password ?? "mypassword",
     timeline: [],
@@ -232,6 +239,11 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     recoveries: [],
     profile: opts.profile ?? "walkthrough",
   };
+}
+
+export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const ctx = await newRunContext(lab, { ...opts, vars: scenario.env });
   const notes: string[] = [];
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
   const results: StepResult[] = [];

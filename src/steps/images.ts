@@ -6,8 +6,11 @@ import { CommandError } from "../util/errors.js";
 import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
 
-/** `docker save` of an image (and its :latest name) to the state folder, once per content hash. */
-async function savedArchive(tag: string): Promise<string> {
+/**
+ * `docker save` of an image (and its :latest name) to the state folder, once per content hash.
+ * The bench's shell baseline loads the same file.
+ */
+export async function imageArchive(tag: string): Promise<string> {
   const dir = join(stateDir(), "image-archives");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${tag.replace(/[/:]/g, "_")}.tar`);
@@ -36,7 +39,7 @@ export interface ImagePlacement {
 export async function loadImagesIntoHosts(placements: ImagePlacement[]): Promise<string[]> {
   const loaded: string[] = [];
   const files = new Map<string, string>();
-  for (const p of placements) files.set(p.tag, await savedArchive(p.tag));
+  for (const p of placements) files.set(p.tag, await imageArchive(p.tag));
   await Promise.all(
     placements.flatMap((p) =>
       p.hosts.map(async (h) => {
@@ -50,6 +53,3 @@ export async function loadImagesIntoHosts(placements: ImagePlacement[]): Promise
   );
   return loaded;
 }
-
-/** The archive `docker save` wrote for a tag (made when missing): the bench's baseline loads the same file. */
-export const imageArchive = savedArchive;

@@ -34,3 +34,34 @@ export async function waitFor<T>(
     await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
+
+/**
+ * Runs `tick` every `intervalMs` (counted from the start of each tick) until stop(), which cuts
+ * the pause short and resolves once the tick in flight has finished. A failing tick is skipped.
+ * The pause is a normal timer: an unref'd one would let the process exit while a caller still
+ * awaits the loop.
+ */
+export function repeatUntilStopped(intervalMs: number, tick: () => Promise<void>): { stop(): Promise<void> } {
+  let running = true;
+  let wake: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const loop = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      await tick().catch(() => {});
+      if (!running) break;
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, Math.max(0, intervalMs - (Date.now() - t0)));
+      });
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      wake();
+      await loop;
+    },
+  };
+}
