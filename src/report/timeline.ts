@@ -66,7 +66,7 @@ export function timelineData(s: ScenarioResult): { groups: TimelineGroup[]; item
       title: st.error ?? st.command ?? st.title,
     });
   }
-  // One row per fault: faults overlap (quorum-loss stops two hosts) and must not hide each other.
+  // One row per fault: faults overlap (quorum-loss kills two hosts) and must not hide each other.
   for (const [i, r] of s.recoveries.entries()) {
     const group = i === 0 ? "faults" : `faults-${i}`;
     if (i > 0) groups.push({ id: group, content: `fault ${i + 1}`, order: 1 + i / 100 });
