@@ -33,9 +33,9 @@ export class LabDriver {
     return applyFault(this.ctx, spec, opts.workload ?? false);
   }
 
-  /** Removes exactly what the faults added, unpauses and starts stopped hosts. */
-  heal(): Promise<Record<string, unknown>> {
-    return healFaults(this.ctx);
+  /** Removes exactly what the faults added, unpauses and starts stopped hosts: all faults, or those touching `host`. */
+  heal(host: "all" | string = "all"): Promise<Record<string, unknown>> {
+    return healFaults(this.ctx, host);
   }
 
   /** Every running member's view, through mysql2. */

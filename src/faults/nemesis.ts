@@ -8,7 +8,7 @@ import { nodeList } from "../steps/swarm.js";
 import { reachableManager, serviceTasks } from "../checks/galera.js";
 import { galeraView, describeView, swarmNodeStates, type MemberView } from "../checks/conditions.js";
 import { startWorkload, type Workload } from "./workload.js";
-import { noteFault, noteHeal, noteVisible } from "./recovery.js";
+import { noteFault, noteHeal, noteVisible, type RecoveryRecord } from "./recovery.js";
 import { waitFor } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 
@@ -20,6 +20,9 @@ export interface ActiveFault {
   stopped: string[];
   paused: string[];
   startedAt: number;
+  /** The hosts it touches (its target, the hosts of its rules): what `heal: <host>` selects by. */
+  hosts: string[];
+  record: RecoveryRecord;
 }
 
 export interface FaultBook {
@@ -72,10 +75,11 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   const book = ctx.faults;
   const tasks = await serviceTasks(ctx.lab).catch(() => []);
   ctx.tasksAtFault = new Set(tasks.map((t) => t.id));
-  const fault: ActiveFault = { spec, rules: [], stopped: [], paused: [], startedAt: Date.now() };
+  const startedAt = Date.now();
   if (workload && !book.workload) book.workload = await startWorkload(ctx);
   const container = (name: string) => ctx.lab.docker.getContainer(ctx.lab.host(name).container);
   let target = "host" in spec ? spec.host : undefined;
+  const fault: Omit<ActiveFault, "hosts" | "record"> = { spec, rules: [], stopped: [], paused: [], startedAt };
   switch (spec.kind) {
     case "stop-leader":
       target = await leaderHost(ctx);
@@ -113,21 +117,39 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
       break;
   }
   for (const r of fault.rules) await iptables(ctx, "-A", r);
-  // A restart is over by the time it returns: nothing is left to heal.
-  if (spec.kind !== "restart") book.active.push(fault);
   const what = describeFault(spec, target);
-  noteFault(ctx.recoveries, what, fault.startedAt);
+  const record = noteFault(ctx.recoveries, what, startedAt);
+  const hosts = [...new Set([...(target ? [target] : []), ...("groups" in spec ? spec.groups.flat() : []), ...fault.rules.map((r) => r.host)])];
+  // A restart is over by the time it returns: nothing is left to heal.
+  if (spec.kind !== "restart") book.active.push({ ...fault, hosts, record });
   ctx.timeline.push({ at: new Date().toISOString(), what: `fault ${what}`, data: { rules: fault.rules.length } });
   return { target, rules: fault.rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`), swarm: await swarmView(ctx) };
 }
 
-/** Heals every active fault, newest first: deletes exactly the rules added, unpauses, starts stopped hosts. */
-export async function healFaults(ctx: RunContext): Promise<Record<string, unknown>> {
+/** The active faults `heal` selects: all of them, or those that touch one host. */
+export function faultsToHeal(active: ActiveFault[], which: "all" | string): ActiveFault[] {
+  if (which === "all") return [...active];
+  const chosen = active.filter((f) => f.hosts.includes(which));
+  if (!chosen.length) {
+    const now = active.map((f) => `${f.record.fault} (${f.hosts.join(", ")})`).join("; ") || "none";
+    throw new LabError(`heal ${which}: no active fault touches ${which}; active faults: ${now}`);
+  }
+  return chosen;
+}
+
+/**
+ * Heals the active faults `which` selects (default all), newest first: deletes exactly the rules
+ * added, unpauses, starts stopped hosts. The write workload stops when no fault is left.
+ */
+export async function healFaults(ctx: RunContext, which: "all" | string = "all"): Promise<Record<string, unknown>> {
   const book = ctx.faults;
   const done: string[] = [];
   const errors: string[] = [];
-  while (book.active.length) {
-    const f = book.active.pop()!;
+  const chosen = faultsToHeal(book.active, which);
+  const healedRecords = chosen.map((f) => f.record);
+  book.active = book.active.filter((f) => !chosen.includes(f));
+  while (chosen.length) {
+    const f = chosen.pop()!;
     for (const r of [...f.rules].reverse()) {
       try {
         await iptables(ctx, "-D", r);
@@ -151,9 +173,9 @@ export async function healFaults(ctx: RunContext): Promise<Record<string, unknow
       }
     }
   }
-  noteHeal(ctx.recoveries, Date.now());
-  ctx.timeline.push({ at: new Date().toISOString(), what: "heal", data: done });
-  if (book.workload) {
+  noteHeal(ctx.recoveries, Date.now(), healedRecords);
+  ctx.timeline.push({ at: new Date().toISOString(), what: which === "all" ? "heal" : `heal ${which}`, data: done });
+  if (book.workload && !book.active.length) {
     await book.workload.stop();
   }
   if (errors.length) throw new LabError(`heal left work undone: ${errors.join("; ")}`);

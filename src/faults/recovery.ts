@@ -32,8 +32,9 @@ export function noteVisible(records: RecoveryRecord[], by: string, at: number): 
   return r.visibleSeconds;
 }
 
-export function noteHeal(records: RecoveryRecord[], at: number): void {
-  for (const r of records) if (r.healedAt === undefined) r.healedAt = at;
+/** The faults healed now (default: every one not yet healed). */
+export function noteHeal(records: RecoveryRecord[], at: number, healed: RecoveryRecord[] = records): void {
+  for (const r of healed) if (r.healedAt === undefined) r.healedAt = at;
 }
 
 /** All members Synced at `at`: the first such moment after a fault, and after its heal, is kept. */

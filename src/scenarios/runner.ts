@@ -206,7 +206,7 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void
     return;
   }
   if ("heal" in step) {
-    r.details = await healFaults(ctx);
+    r.details = await healFaults(ctx, step.heal);
     return;
   }
 }

@@ -85,7 +85,10 @@ export const faultSpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("split"), groups: z.array(z.array(hostName).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
 ]);
 export const faultStep = z.object({ ...common, fault: faultSpec, workload: z.boolean().optional() }).strict();
-export const healStep = z.object({ ...common, heal: z.union([z.literal("all"), z.string()]) }).strict();
+/** all: every active fault; a host: the active faults that touch it (its stop, its rules, its group). */
+export const healStep = z
+  .object({ ...common, heal: z.string().refine((h) => h === "all" || HOSTS.includes(h), { message: `must be "all" or a host of the lab (${HOSTS.join(", ")})` }) })
+  .strict();
 
 export const step = z.union([runStep, waitStep, checkStep, faultStep, healStep]);
 export type Step = z.infer<typeof step>;

@@ -110,6 +110,10 @@ describe("every shipped scenario on a real lab", () => {
     expect(s.recoveries.map((r) => r.fault)).toEqual(["kill docker2", "kill docker3"]);
     expect(step(s, "the swarm has no leader (swarm's own error)").output).toMatch(/does not have a leader/);
     expect(step(s, "it refuses queries while non-Primary").output).toMatch(/WSREP has not yet prepared node for application use/);
+    // One host back is enough for raft: heal docker2 alone, and the swarm has a Leader again.
+    expect(step(s, "start docker2").details).toMatchObject({ healed: ["started docker2"] });
+    expect(step(s, "two managers of three are a majority; the swarm has a leader and answers again").output).toMatch(/Leader/);
+    for (const r of s.recoveries) expect(r.healedAt).toBeDefined();
     historyOk(s);
   });
 

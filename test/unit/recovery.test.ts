@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { noteFault, noteHeal, noteSynced, noteVisible, recoveryRows, type RecoveryRecord } from "../../src/faults/recovery.js";
-import { describeFault } from "../../src/faults/nemesis.js";
+import { describeFault, faultsToHeal, type ActiveFault } from "../../src/faults/nemesis.js";
 
 describe("recovery figures", () => {
   it("keeps, per fault, when it showed and when all members were Synced after the fault and after the heal", () => {
@@ -27,6 +27,14 @@ describe("recovery figures", () => {
       ["restart docker2", 15, 1],
     ]);
     expect(recoveryRows(rs)[3]).toBe("| restart docker2 | 1.0 s | x | 15.0 s | – |");
+  });
+  it("a partial heal marks only the faults healed; the rest keep counting from their fault", () => {
+    const rs: RecoveryRecord[] = [];
+    const a = noteFault(rs, "kill docker2", 0);
+    const b = noteFault(rs, "kill docker3", 1_000);
+    noteHeal(rs, 10_000, [a]);
+    noteSynced(rs, 14_000);
+    expect([a.healedAt, a.syncedAfterHealSeconds, b.healedAt, b.syncedAfterFaultSeconds]).toEqual([10_000, 4, undefined, 13]);
   });
   it("a visibility with no fault pending changes nothing", () => {
     expect(noteVisible([], "x", 1)).toBeUndefined();
@@ -90,5 +98,29 @@ describe("the lab's memory: a process tree in /proc", () => {
     add(12, 11, 3); // grandchild (mariadbd)
     add(20, 1, 100); // not in the lab
     expect(processTreeRssBytes(proc, [10])).toBe((1 + 2 + 3) * 4096);
+  });
+});
+
+describe("choosing the faults a heal step heals", () => {
+  const fault = (what: string, hosts: string[]): ActiveFault => ({
+    spec: { kind: "stop", host: hosts[0]! },
+    rules: [],
+    stopped: [],
+    paused: [],
+    startedAt: 0,
+    hosts,
+    record: { fault: what, startedAt: 0 },
+  });
+  const active = [fault("kill docker2", ["docker2"]), fault("kill docker3", ["docker3"]), fault("split docker1 | docker2+docker3", ["docker1", "docker2", "docker3"])];
+  it("all: every active fault", () => {
+    expect(faultsToHeal(active, "all")).toHaveLength(3);
+  });
+  it("a host: the faults that touch it, and no other", () => {
+    expect(faultsToHeal(active, "docker3").map((f) => f.record.fault)).toEqual(["kill docker3", "split docker1 | docker2+docker3"]);
+    expect(faultsToHeal(active, "docker1").map((f) => f.record.fault)).toEqual(["split docker1 | docker2+docker3"]);
+  });
+  it("a host no active fault touches is an error that lists what is active", () => {
+    expect(() => faultsToHeal(active.slice(0, 1), "docker3")).toThrow(/heal docker3: no active fault touches docker3; active faults: kill docker2 \(docker2\)/);
+    expect(() => faultsToHeal([], "docker1")).toThrow(/active faults: none/);
   });
 });

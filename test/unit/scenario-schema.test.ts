@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { parseScenario, loadScenario } from "../../src/scenarios/schema.js";
 import { allScenarioNames } from "../../src/scenarios/session.js";
 
@@ -35,6 +36,11 @@ describe("scenario files", () => {
 
 describe("scenario steps added for the fault scenarios", () => {
   const head = "name: x\ntitle: t\nneeds: galera\nsteps:\n";
+  it("heal takes all or a host, and names file and line for anything else", () => {
+    expect(parseScenario(`${head}  - heal: docker2\n`, "h.yaml").steps[0]).toMatchObject({ heal: "docker2" });
+    expect(parseScenario(`${head}  - heal: all\n`, "h.yaml").steps[0]).toMatchObject({ heal: "all" });
+    expect(() => parseScenario(`${head}  - name: bring one back\n    heal: docker9\n`, "h.yaml")).toThrow(/^h\.yaml:6: steps\.0\.heal: must be "all" or a host of the lab/);
+  });
   it("a run step may go to whichever manager answers, and retry within a bound", () => {
     const s = parseScenario(`${head}  - on: manager\n    run: docker node ls\n    retry: 30\n`, "r.yaml");
     expect(s.steps[0]).toMatchObject({ on: "manager", retry: 30 });
@@ -47,5 +53,15 @@ describe("scenario steps added for the fault scenarios", () => {
   });
   it("refuses a fault on an unknown port", () => {
     expect(() => parseScenario(`${head}  - fault: { kind: ports, host: docker3, ports: ["53/udp"] }\n`, "p.yaml")).toThrow(/p\.yaml:5: steps\.0\.fault\.ports\.0/);
+  });
+});
+
+describe("docs/scenario-format.md", () => {
+  it("its whole-file example is a valid scenario", () => {
+    const page = readFileSync(new URL("../../docs/scenario-format.md", import.meta.url), "utf8");
+    const example = [...page.matchAll(/```yaml\n(name: [\s\S]*?)```/g)].at(-1)?.[1];
+    expect(example).toBeDefined();
+    const s = parseScenario(example!, "docs/scenario-format.md");
+    expect(s.steps.map((x) => Object.keys(x).find((k) => ["fault", "wait", "heal", "check", "run"].includes(k)))).toEqual(["fault", "wait", "heal", "wait", "check"]);
   });
 });
