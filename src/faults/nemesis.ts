@@ -43,6 +43,11 @@ export function describeFault(spec: FaultSpec, target?: string): string {
       return `isolate ${spec.host} (${spec.direction})`;
     case "split":
       return `split ${spec.groups.map((g) => g.join("+")).join(" | ")} (${spec.direction})`;
+    case "stop":
+    case "stop-leader": {
+      const what = `${spec.kind} ${target ?? ("host" in spec ? spec.host : "")}`.trim();
+      return spec.grace ? `${what} (clean, grace ${spec.grace} s)` : what;
+    }
     default:
       return `${spec.kind} ${target ?? ""}`.trim();
   }
@@ -84,11 +89,11 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
     case "stop-leader":
       target = await leaderHost(ctx);
       ctx.formerLeader = target;
-      await container(target).stop({ t: 0 });
+      await container(target).stop({ t: spec.grace ?? 0 });
       fault.stopped.push(target);
       break;
     case "stop":
-      await container(spec.host).stop({ t: 0 });
+      await container(spec.host).stop({ t: spec.grace ?? 0 });
       fault.stopped.push(spec.host);
       break;
     case "kill":
@@ -148,8 +153,10 @@ export async function healFaults(ctx: RunContext, which: "all" | string = "all")
   const chosen = faultsToHeal(book.active, which);
   const healedRecords = chosen.map((f) => f.record);
   book.active = book.active.filter((f) => !chosen.includes(f));
+  const stopped: string[] = [];
   while (chosen.length) {
     const f = chosen.pop()!;
+    stopped.push(...f.stopped);
     for (const r of [...f.rules].reverse()) {
       try {
         await iptables(ctx, "-D", r);
@@ -162,17 +169,21 @@ export async function healFaults(ctx: RunContext, which: "all" | string = "all")
       await ctx.lab.docker.getContainer(ctx.lab.host(h).container).unpause().catch((e: Error) => errors.push(e.message));
       done.push(`unpaused ${h}`);
     }
-    for (const h of f.stopped) {
+  }
+  // Stopped hosts come back together: one back long before the others would give raft its
+  // majority early, and swarm would move the others' tasks onto it.
+  await Promise.all(
+    stopped.map(async (h) => {
       try {
         await ctx.lab.docker.getContainer(ctx.lab.host(h).container).start();
         await waitForInnerEngine(ctx.lab.host(h));
         await startPlainContainers(ctx, h);
         done.push(`started ${h}`);
       } catch (e) {
-        errors.push((e as Error).message.split("\n")[0]!);
+        errors.push(`${h}: ${(e as Error).message.split("\n")[0]!}`);
       }
-    }
-  }
+    }),
+  );
   noteHeal(ctx.recoveries, Date.now(), healedRecords);
   ctx.timeline.push({ at: new Date().toISOString(), what: which === "all" ? "heal" : `heal ${which}`, data: done });
   if (book.workload && !book.active.length) {

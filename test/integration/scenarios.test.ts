@@ -16,7 +16,7 @@ import { statSync } from "node:fs";
 
 // The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
 // (and so leave two on one host) come last.
-const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "node-stop", "leader-loss"];
+const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "clean-shutdown", "node-stop", "leader-loss"];
 const DIR = "reports/test-scenarios";
 let report: RunReport;
 
@@ -114,6 +114,15 @@ describe("every shipped scenario on a real lab", () => {
     expect(step(s, "start docker2").details).toMatchObject({ healed: ["started docker2"] });
     expect(step(s, "two managers of three are a majority; the swarm has a leader and answers again").output).toMatch(/Leader/);
     for (const r of s.recoveries) expect(r.healedAt).toBeDefined();
+    historyOk(s);
+  });
+
+  it("clean-shutdown: the same two hosts gone cleanly: no swarm leader, yet docker1 stays Primary and takes writes", () => {
+    const s = scenario("clean-shutdown");
+    expect(s.recoveries.map((r) => r.fault)).toEqual(["stop docker2 (clean, grace 30 s)", "stop docker3 (clean, grace 30 s)"]);
+    expect(step(s, "docker1's member is a Primary component of one").output).toMatch(/wsrep_cluster_status\s+Primary/);
+    expect(step(s, "it takes a write").output).toMatch(/rows_written\s+1/);
+    expect(step(s, "the swarm has no leader all the same (swarm's own error)").output).toMatch(/does not have a leader/);
     historyOk(s);
   });
 

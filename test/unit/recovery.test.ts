@@ -43,6 +43,8 @@ describe("recovery figures", () => {
     expect(describeFault({ kind: "ports", host: "docker3", ports: ["7946/tcp", "4789/udp"], direction: "both" })).toBe("ports docker3 7946/tcp,4789/udp (both)");
     expect(describeFault({ kind: "split", groups: [["docker1", "docker2"], ["docker3"]], direction: "in" })).toBe("split docker1+docker2 | docker3 (in)");
     expect(describeFault({ kind: "stop-leader" }, "docker1")).toBe("stop-leader docker1");
+    expect(describeFault({ kind: "stop", host: "docker2", grace: 30 }, "docker2")).toBe("stop docker2 (clean, grace 30 s)");
+    expect(describeFault({ kind: "stop", host: "docker2" }, "docker2")).toBe("stop docker2");
   });
 });
 

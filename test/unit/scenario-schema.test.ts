@@ -41,6 +41,11 @@ describe("scenario steps added for the fault scenarios", () => {
     expect(parseScenario(`${head}  - heal: all\n`, "h.yaml").steps[0]).toMatchObject({ heal: "all" });
     expect(() => parseScenario(`${head}  - name: bring one back\n    heal: docker9\n`, "h.yaml")).toThrow(/^h\.yaml:6: steps\.0\.heal: must be "all" or a host of the lab/);
   });
+  it("stop takes a grace in seconds (a clean shutdown); kill does not", () => {
+    expect(parseScenario(`${head}  - fault: { kind: stop, host: docker2, grace: 30 }\n`, "g.yaml").steps[0]).toMatchObject({ fault: { grace: 30 } });
+    expect(() => parseScenario(`${head}  - fault: { kind: kill, host: docker2, grace: 30 }\n`, "g.yaml")).toThrow(/^g\.yaml:5: steps\.0\.fault/);
+    expect(() => parseScenario(`${head}  - fault: { kind: stop, host: docker2, grace: -1 }\n`, "g.yaml")).toThrow(/grace/);
+  });
   it("a run step may go to whichever manager answers, and retry within a bound", () => {
     const s = parseScenario(`${head}  - on: manager\n    run: docker node ls\n    retry: 30\n`, "r.yaml");
     expect(s.steps[0]).toMatchObject({ on: "manager", retry: 30 });
