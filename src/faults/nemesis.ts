@@ -131,6 +131,11 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   return { target, rules: fault.rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`), swarm: await swarmView(ctx) };
 }
 
+/** The faults a symptom can belong to: every active one, or those that touch `host`. */
+export function activeCauses(ctx: RunContext, host?: string): RecoveryRecord[] {
+  return ctx.faults.active.filter((f) => !host || f.hosts.includes(host)).map((f) => f.record);
+}
+
 /** The active faults `heal` selects: all of them, or those that touch one host. */
 export function faultsToHeal(active: ActiveFault[], which: "all" | string): ActiveFault[] {
   if (which === "all") return [...active];
@@ -203,7 +208,7 @@ export async function waitHostDown(ctx: RunContext, host: string, timeoutMs: num
     { timeoutMs },
     (rows) => rows.map((r) => `${r.hostname}:${r.status}`).join(" "),
   );
-  const seconds = noteVisible(ctx.recoveries, `swarm: ${host} Down`, Date.now());
+  const seconds = noteVisible(ctx.recoveries, `swarm: ${host} Down`, Date.now(), activeCauses(ctx, host));
   ctx.timeline.push({ at: new Date().toISOString(), what: `swarm shows ${host} Down`, data: rows });
   return { faultVisibleSeconds: seconds, nodes: rows };
 }
@@ -226,7 +231,7 @@ export async function waitDegraded(ctx: RunContext, step: { members?: number }, 
     { timeoutMs, intervalMs: 1000 },
     describeView,
   );
-  const seconds = noteVisible(ctx.recoveries, n === 0 ? "Galera: no Primary component" : `Galera: ${n} Primary, the rest not`, Date.now());
+  const seconds = noteVisible(ctx.recoveries, n === 0 ? "Galera: no Primary component" : `Galera: ${n} Primary, the rest not`, Date.now(), activeCauses(ctx));
   const swarm = await swarmView(ctx);
   ctx.timeline.push({ at: new Date().toISOString(), what: "galera degraded", data: { view, swarm } });
   return { faultVisibleSeconds: seconds, members: view, swarm };
@@ -243,7 +248,7 @@ export async function waitNewLeader(ctx: RunContext, timeoutMs: number): Promise
     (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`).join(" "),
   );
   const leader = rows.find((r) => r.managerStatus === "Leader")!.hostname;
-  const seconds = noteVisible(ctx.recoveries, `swarm: new Leader ${leader.split(".")[0]}`, Date.now());
+  const seconds = noteVisible(ctx.recoveries, `swarm: new Leader ${leader.split(".")[0]}`, Date.now(), activeCauses(ctx));
   ctx.timeline.push({ at: new Date().toISOString(), what: `swarm elects ${leader}`, data: rows });
   return { faultVisibleSeconds: seconds, leader, formerLeader: former, nodes: rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`) };
 }

@@ -23,13 +23,19 @@ export function noteFault(records: RecoveryRecord[], fault: string, at: number):
   return r;
 }
 
-/** The newest fault not yet visible becomes visible now. */
-export function noteVisible(records: RecoveryRecord[], by: string, at: number): number | undefined {
-  const r = [...records].reverse().find((x) => x.visibleSeconds === undefined && x.healedAt === undefined);
-  if (!r) return undefined;
-  r.visibleBy = by;
-  r.visibleSeconds = round((at - r.startedAt) / 1000);
-  return r.visibleSeconds;
+/**
+ * A symptom seen now. It belongs to every fault in `causes` not yet visible (overlapping faults
+ * show together: two hosts killed, one "no leader"); with no causes given, to the newest fault not
+ * yet visible. Returns the seconds from the newest of them.
+ */
+export function noteVisible(records: RecoveryRecord[], by: string, at: number, causes?: RecoveryRecord[]): number | undefined {
+  const unseen = (x: RecoveryRecord) => x.visibleSeconds === undefined && x.healedAt === undefined;
+  const chosen = causes?.length ? causes.filter(unseen) : [...records].reverse().filter(unseen).slice(0, 1);
+  for (const r of chosen) {
+    r.visibleBy = by;
+    r.visibleSeconds = round((at - r.startedAt) / 1000);
+  }
+  return chosen.reduce<RecoveryRecord | undefined>((newest, r) => (!newest || r.startedAt > newest.startedAt ? r : newest), undefined)?.visibleSeconds;
 }
 
 /** The faults healed now (default: every one not yet healed). */

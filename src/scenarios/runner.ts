@@ -5,7 +5,7 @@ import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
 import type { RunContext, StepResult } from "./context.js";
 import { LabError } from "../util/errors.js";
 import * as cond from "../checks/conditions.js";
-import { applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
+import { activeCauses, applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
 import { noteSynced, noteVisible, type RecoveryRecord } from "../faults/recovery.js";
 import { checkHistory } from "../faults/workload.js";
 import { waitTaskLog, checkTaskLog, checkNoAddressExplained } from "../checks/task-log.js";
@@ -108,7 +108,7 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     const after = await host.sh(profiled.after, { allowFailure: true, timeoutMs: 60_000 }, ctx.vars);
     if (after.exitCode !== 0) throw new LabError(`${profiled.after} on ${step.on} failed (${after.exitCode}): ${after.stderr || after.stdout}`);
   }
-  if (step.shows_fault) noteVisible(ctx.recoveries, r.title, Date.now());
+  if (step.shows_fault) noteVisible(ctx.recoveries, r.title, Date.now(), activeCauses(ctx));
   const expected = moveAddresses(ctx.lab, (step.walkthrough ?? "").trim()).text;
   // On another subnet, IDs derived from addresses (etcd's member id) differ too: compare as walk does.
   const same = addressMoves(ctx.lab).length > 0 ? compareOutputs(r.output, expected).equivalent : r.output.trim() === expected;

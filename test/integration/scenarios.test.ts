@@ -108,6 +108,8 @@ describe("every shipped scenario on a real lab", () => {
     const s = scenario("quorum-loss");
     // Killed, not stopped: a clean shutdown would let the survivor stay Primary (see the scenario).
     expect(s.recoveries.map((r) => r.fault)).toEqual(["kill docker2", "kill docker3"]);
+    // Together they took raft's majority: swarm's error is the first symptom of both.
+    expect(s.recoveries.map((r) => r.visibleBy)).toEqual(["the swarm has no leader (swarm's own error)", "the swarm has no leader (swarm's own error)"]);
     expect(step(s, "the swarm has no leader (swarm's own error)").output).toMatch(/does not have a leader/);
     expect(step(s, "it refuses queries while non-Primary").output).toMatch(/WSREP has not yet prepared node for application use/);
     // One host back is enough for raft: heal docker2 alone, and the swarm has a Leader again.
@@ -120,6 +122,7 @@ describe("every shipped scenario on a real lab", () => {
   it("clean-shutdown: the same two hosts gone cleanly: no swarm leader, yet docker1 stays Primary and takes writes", () => {
     const s = scenario("clean-shutdown");
     expect(s.recoveries.map((r) => r.fault)).toEqual(["stop docker2 (clean, grace 30 s)", "stop docker3 (clean, grace 30 s)"]);
+    for (const r of s.recoveries) expect(r.visibleBy).toBe("docker1's member is a Primary component of one");
     expect(step(s, "docker1's member is a Primary component of one").output).toMatch(/wsrep_cluster_status\s+Primary/);
     expect(step(s, "it takes a write").output).toMatch(/rows_written\s+1/);
     expect(step(s, "the swarm has no leader all the same (swarm's own error)").output).toMatch(/does not have a leader/);

@@ -36,6 +36,23 @@ describe("recovery figures", () => {
     noteSynced(rs, 14_000);
     expect([a.healedAt, a.syncedAfterHealSeconds, b.healedAt, b.syncedAfterFaultSeconds]).toEqual([10_000, 4, undefined, 13]);
   });
+  it("a symptom of overlapping faults belongs to each of its causes, counted from each fault", () => {
+    const rs: RecoveryRecord[] = [];
+    const a = noteFault(rs, "kill docker2", 0);
+    const b = noteFault(rs, "kill docker3", 500);
+    expect(noteVisible(rs, "swarm has no leader", 35_500, [a, b])).toBe(35);
+    expect([a.visibleBy, a.visibleSeconds, b.visibleBy, b.visibleSeconds]).toEqual(["swarm has no leader", 35.5, "swarm has no leader", 35]);
+    // A later symptom does not re-label faults already seen.
+    expect(noteVisible(rs, "Galera: no Primary component", 45_000, [a, b])).toBeUndefined();
+    expect(a.visibleBy).toBe("swarm has no leader");
+  });
+  it("a symptom of one host belongs only to the faults that name it", () => {
+    const rs: RecoveryRecord[] = [];
+    const a = noteFault(rs, "stop docker2", 0);
+    noteFault(rs, "ports docker3 4789/udp (both)", 1_000);
+    noteVisible(rs, "swarm: docker2 Down", 12_000, [a]);
+    expect(rs.map((r) => r.visibleBy)).toEqual(["swarm: docker2 Down", undefined]);
+  });
   it("a visibility with no fault pending changes nothing", () => {
     expect(noteVisible([], "x", 1)).toBeUndefined();
   });
