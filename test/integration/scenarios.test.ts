@@ -16,7 +16,7 @@ import { statSync } from "node:fs";
 
 // The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
 // (and so leave two on one host) come last.
-const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "clean-shutdown", "node-stop", "leader-loss"];
+const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "clean-shutdown", "host-pause", "node-stop", "leader-loss"];
 const DIR = "reports/test-scenarios";
 let report: RunReport;
 
@@ -126,6 +126,14 @@ describe("every shipped scenario on a real lab", () => {
     expect(step(s, "docker1's member is a Primary component of one").output).toMatch(/wsrep_cluster_status\s+Primary/);
     expect(step(s, "it takes a write").output).toMatch(/rows_written\s+1/);
     expect(step(s, "the swarm has no leader all the same (swarm's own error)").output).toMatch(/does not have a leader/);
+    historyOk(s);
+  });
+
+  it("host-pause: a frozen host is marked Down and replaced; thawed, its old member is shut down and nothing is lost", () => {
+    const s = scenario("host-pause");
+    expect(s.recoveries[0]).toMatchObject({ fault: "pause docker3", visibleBy: "swarm: docker3 Down" });
+    expect(s.recoveries[0]!.syncedAfterFaultSeconds).toBeGreaterThan(0);
+    expect(step(s, "swarm shuts the thawed host's old task down").output).toMatch(/Shutdown Shutdown/);
     historyOk(s);
   });
 
