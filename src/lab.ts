@@ -49,6 +49,20 @@ export class Lab implements AsyncDisposable {
     return this.hosts.hosts;
   }
 
+  /**
+   * The hosts whose container runs and is not paused, asked of the outer engine (milliseconds).
+   * A stopped or frozen host's API does not refuse, it stalls until a timeout: skip it instead.
+   */
+  async liveNodes(): Promise<HostNode[]> {
+    const live = await Promise.all(
+      this.nodes.map(async (h) => {
+        const info = await this.docker.getContainer(h.container).inspect().catch(() => undefined);
+        return info?.State.Running && !info.State.Paused ? h : undefined;
+      }),
+    );
+    return live.filter((h): h is HostNode => h !== undefined);
+  }
+
   /** The first host, where the walkthrough types its manager commands. */
   get manager(): HostNode {
     return this.hosts.hosts[0]!;

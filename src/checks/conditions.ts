@@ -106,7 +106,7 @@ export async function checkGaleraHealth(ctx: RunContext, n: number): Promise<Rec
 /** The subnets of ingress and every host's docker_gwbridge: no peer address may be there. */
 async function foreignSubnets(ctx: RunContext): Promise<Array<{ name: string; cidr: string }>> {
   const out: Array<{ name: string; cidr: string }> = [];
-  for (const h of ctx.lab.nodes) {
+  for (const h of await ctx.lab.liveNodes()) {
     for (const net of ["ingress", "docker_gwbridge"]) {
       try {
         const info = (await h.api.getNetwork(net).inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } };

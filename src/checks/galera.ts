@@ -20,11 +20,13 @@ export interface TaskInfo {
 
 export interface GaleraMember extends TaskInfo {
   endpoint?: { host: string; port: number };
+  /** Its host is stopped or paused: swarm may still list the task, nothing would answer. */
+  hostDown?: boolean;
 }
 
 /** A manager whose engine answers, preferring the walkthrough's docker1. */
 export async function reachableManager(lab: Lab): Promise<HostNode> {
-  for (const h of lab.nodes) {
+  for (const h of await lab.liveNodes()) {
     try {
       const info = (await h.api.info()) as { Swarm?: { ControlAvailable?: boolean; LocalNodeState?: string } };
       if (info.Swarm?.ControlAvailable) return h;
@@ -32,7 +34,9 @@ export async function reachableManager(lab: Lab): Promise<HostNode> {
       /* host down: try the next */
     }
   }
-  throw new Error(`no manager of lab ${lab.name} answers`);
+  const live = (await lab.liveNodes()).map((h) => h.name);
+  const down = lab.nodes.map((h) => h.name).filter((n) => !live.includes(n));
+  throw new Error(`no manager of lab ${lab.name} answers (hosts running: ${live.join(", ") || "none"}; stopped or paused: ${down.join(", ") || "none"})`);
 }
 
 type ApiTask = {
@@ -79,7 +83,7 @@ export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = fal
  */
 export async function tasksFromContainers(lab: Lab, service = GALERA_SERVICE): Promise<TaskInfo[]> {
   const out: TaskInfo[] = [];
-  for (const host of lab.nodes) {
+  for (const host of await lab.liveNodes()) {
     let containers;
     try {
       containers = await host.api.listContainers({ filters: { label: [`com.docker.swarm.service.name=${service}`] } });
@@ -110,8 +114,10 @@ export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise
   const tasks = await serviceTasks(lab, service)
     .then((ts) => ts.filter((t) => t.state === "running"))
     .catch(() => tasksFromContainers(lab, service));
+  const live = new Set((await lab.liveNodes()).map((h) => h.name));
   return Promise.all(
     tasks.map(async (t): Promise<GaleraMember> => {
+      if (t.host && !live.has(t.host.name)) return { ...t, hostDown: true };
       if (!t.host || !t.containerId) return t;
       try {
         const info = await t.host.api.getContainer(t.containerId).inspect();
@@ -129,6 +135,7 @@ export function memberLabel(m: TaskInfo): string {
 }
 
 export async function connect(m: GaleraMember, password: string, timeoutMs = 4000): Promise<mysql.Connection> {
+  if (m.hostDown) throw new Error(`${memberLabel(m)}: its host ${m.host?.name} is stopped or paused`);
   if (!m.endpoint) throw new Error(`${memberLabel(m)} has no published MySQL port`);
   return mysql.createConnection({
     host: m.endpoint.host,

@@ -15,7 +15,7 @@ export interface TaskLogMatch {
 export async function taskLogMatches(ctx: RunContext, pattern: string, service = GALERA_SERVICE, runningOnly = false): Promise<TaskLogMatch[]> {
   const re = new RegExp(pattern);
   const out: TaskLogMatch[] = [];
-  for (const h of ctx.lab.nodes) {
+  for (const h of await ctx.lab.liveNodes()) {
     const ps = await h.docker(["ps", runningOnly ? "-q" : "-aq", "--filter", `label=com.docker.swarm.service.name=${service}`], { allowFailure: true, timeoutMs: 20_000 }).catch(() => ({ stdout: "" }));
     for (const id of ps.stdout.split("\n").filter(Boolean)) {
       const logs = await h.docker(["logs", id], { allowFailure: true, timeoutMs: 20_000 });
