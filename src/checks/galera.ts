@@ -26,7 +26,8 @@ export interface GaleraMember extends TaskInfo {
 
 /** A manager whose engine answers, preferring the walkthrough's docker1. */
 export async function reachableManager(lab: Lab): Promise<HostNode> {
-  for (const h of await lab.liveNodes()) {
+  const live = await lab.liveNodes();
+  for (const h of live) {
     try {
       const info = (await h.api.info()) as { Swarm?: { ControlAvailable?: boolean; LocalNodeState?: string } };
       if (info.Swarm?.ControlAvailable) return h;
@@ -34,9 +35,8 @@ export async function reachableManager(lab: Lab): Promise<HostNode> {
       /* host down: try the next */
     }
   }
-  const live = (await lab.liveNodes()).map((h) => h.name);
-  const down = lab.nodes.map((h) => h.name).filter((n) => !live.includes(n));
-  throw new Error(`no manager of lab ${lab.name} answers (hosts running: ${live.join(", ") || "none"}; stopped or paused: ${down.join(", ") || "none"})`);
+  const down = lab.nodes.filter((h) => !live.includes(h));
+  throw new Error(`no manager of lab ${lab.name} answers (hosts running: ${live.map((h) => h.name).join(", ") || "none"}; stopped or paused: ${down.map((h) => h.name).join(", ") || "none"})`);
 }
 
 type ApiTask = {

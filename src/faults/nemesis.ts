@@ -19,7 +19,6 @@ export interface ActiveFault {
   rules: Rule[];
   stopped: string[];
   paused: string[];
-  startedAt: number;
   /** The hosts it touches (its target, the hosts of its rules): what `heal: <host>` selects by. */
   hosts: string[];
   record: RecoveryRecord;
@@ -43,13 +42,10 @@ export function describeFault(spec: FaultSpec, target?: string): string {
       return `isolate ${spec.host} (${spec.direction})`;
     case "split":
       return `split ${spec.groups.map((g) => g.join("+")).join(" | ")} (${spec.direction})`;
-    case "stop":
-    case "stop-leader": {
-      const what = `${spec.kind} ${target ?? ("host" in spec ? spec.host : "")}`.trim();
-      return spec.grace ? `${what} (clean, grace ${spec.grace} s)` : what;
+    default: {
+      const what = `${spec.kind} ${target ?? ""}`.trim();
+      return "grace" in spec && spec.grace ? `${what} (clean, grace ${spec.grace} s)` : what;
     }
-    default:
-      return `${spec.kind} ${target ?? ""}`.trim();
   }
 }
 
@@ -84,7 +80,7 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   if (workload && !book.workload) book.workload = await startWorkload(ctx);
   const container = (name: string) => ctx.lab.docker.getContainer(ctx.lab.host(name).container);
   let target = "host" in spec ? spec.host : undefined;
-  const fault: Omit<ActiveFault, "hosts" | "record"> = { spec, rules: [], stopped: [], paused: [], startedAt };
+  const fault: Omit<ActiveFault, "hosts" | "record"> = { spec, rules: [], stopped: [], paused: [] };
   switch (spec.kind) {
     case "stop-leader":
       target = await leaderHost(ctx);

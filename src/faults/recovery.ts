@@ -35,7 +35,8 @@ export function noteVisible(records: RecoveryRecord[], by: string, at: number, c
     r.visibleBy = by;
     r.visibleSeconds = round((at - r.startedAt) / 1000);
   }
-  return chosen.reduce<RecoveryRecord | undefined>((newest, r) => (!newest || r.startedAt > newest.startedAt ? r : newest), undefined)?.visibleSeconds;
+  // The newest fault has the shortest time to its symptom.
+  return chosen.length ? Math.min(...chosen.map((r) => r.visibleSeconds!)) : undefined;
 }
 
 /** The faults healed now (default: every one not yet healed). */

@@ -76,15 +76,13 @@ export const checkStep = z
   })
   .strict();
 
+/** stop's grace in seconds: 0 (the default) is SIGTERM then SIGKILL at once, more is a clean shutdown. */
+const grace = z.number().int().min(0).max(300).optional();
 export const PORTS = ["7946/tcp", "7946/udp", "4789/udp", "2377/tcp", "4567/tcp"] as const;
 export const faultSpec = z.discriminatedUnion("kind", [
-  /**
-   * stop: `docker stop -t <grace>`. grace 0 (the default): SIGTERM then SIGKILL at once, a crash in
-   * practice; a grace of some seconds: a clean shutdown, the host's dockerd stops its containers first.
-   */
-  z.object({ kind: z.literal("stop"), host: hostName, grace: z.number().int().min(0).max(300).optional() }).strict(),
+  z.object({ kind: z.literal("stop"), host: hostName, grace }).strict(),
   z.object({ kind: z.enum(["kill", "pause", "restart"]), host: hostName }).strict(),
-  z.object({ kind: z.literal("stop-leader"), grace: z.number().int().min(0).max(300).optional() }).strict(),
+  z.object({ kind: z.literal("stop-leader"), grace }).strict(),
   z.object({ kind: z.literal("ports"), host: hostName, ports: z.array(z.enum(PORTS)).min(1), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
   z.object({ kind: z.literal("isolate"), host: hostName, direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
   z.object({ kind: z.literal("split"), groups: z.array(z.array(hostName).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),

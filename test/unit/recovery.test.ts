@@ -126,7 +126,6 @@ describe("choosing the faults a heal step heals", () => {
     rules: [],
     stopped: [],
     paused: [],
-    startedAt: 0,
     hosts,
     record: { fault: what, startedAt: 0 },
   });
