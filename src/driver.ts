@@ -1,41 +1,93 @@
 /**
  * Faults and checks from code, for teams writing their own failure tests in vitest: the same
- * nemesis, waits and checkers the scenarios use, on a lab you started.
+ * registries of faults, waits and checks the scenario files use, on a lab you started.
  *
- *   await using lab = await startLab({ name: "ci" });
- *   await runScenario(lab, loadScenario("seed"), { progress });
- *   const d = await LabDriver.for(lab);
- *   await d.fault({ kind: "ports", host: "docker3", ports: ["4789/udp"], direction: "both" }, { workload: true });
+ *   await using lab = await startLab({ name: "ci", signal });
+ *   const d = await LabDriver.for(lab, { profile: "tuned", signal });
+ *   await d.runScenario("seed");                       // with the driver's profile and signal
+ *   await d.fault({ kind: "ports", host: "docker3", ports: ["4789/udp"] }, { workload: true });
  *   await d.waitSplit(2, 120_000);
  *   await d.heal();
  *   await d.waitSynced(3, 180_000);
- *   const history = await d.checkHistory();   // throws when an acknowledged write was lost
+ *   await d.check("history");                           // throws when an acknowledged write was lost
  */
 import type { Lab } from "./lab.js";
-import type { RunContext } from "./scenarios/context.js";
-import { newRunContext } from "./scenarios/runner.js";
-import type { Progress } from "./report/progress.js";
-import { applyFault, healFaults, waitDegraded, type FaultSpec } from "./faults/nemesis.js";
-import { checkHistory } from "./faults/workload.js";
-import { galeraView, waitGaleraSynced, checkClusterAddresses, type MemberView } from "./checks/conditions.js";
+import type { FaultSpec, RunContext, ScenarioResult } from "./context/run-context.js";
+import { newRunContext, runScenario } from "./scenarios/runner.js";
+import { Progress } from "./report/progress.js";
+import { applyFault, healFaults } from "./faults/nemesis.js";
+import type { WorkloadOptions } from "./faults/workload.js";
+import { galeraView, waitGaleraSynced, type MemberView } from "./checks/conditions.js";
+import { waitDegraded } from "./checks/kinds/galera-degraded.js";
 import { noteSynced, type RecoveryRecord } from "./faults/recovery.js";
-import type { Profile } from "./scenarios/profile.js";
+import { PROFILES, type Profile } from "./scenarios/profile.js";
+import { checkSchema, faultSchema, loadScenario, waitSchema, checkKind, waitKind, faultKindOf, ScenarioError, type Scenario } from "./scenarios/schema.js";
+import { problemsOf } from "./scenarios/problems.js";
+import { WAITS, CHECKS } from "./checks/kinds/index.js";
+import { FAULTS } from "./faults/kinds/index.js";
+import { LabError } from "./util/errors.js";
+
+export interface LabDriverOptions {
+  password?: string;
+  progress?: Progress;
+  /** Timers for the scenarios run through the driver: the walkthrough's defaults or tuned. */
+  profile?: Profile;
+  /** Aborts every wait, check and command the driver runs. */
+  signal?: AbortSignal;
+}
+
+/** Validates fields the way a scenario file's step is validated, and throws every problem at once. */
+function validated<T>(what: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, value: Record<string, unknown>): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = problemsOf(r.error, value);
+  throw new ScenarioError(what, problems.map((p) => ({ line: 0, path: p.path.join(".") || "(top)", message: p.message })));
+}
 
 export class LabDriver {
-  private constructor(readonly ctx: RunContext) {}
+  private constructor(
+    readonly ctx: RunContext,
+    private readonly opts: LabDriverOptions,
+  ) {}
 
-  static async for(lab: Lab, opts: { password?: string; progress?: Progress; profile?: Profile } = {}): Promise<LabDriver> {
-    return new LabDriver(await newRunContext(lab, opts));
+  static async for(lab: Lab, opts: LabDriverOptions = {}): Promise<LabDriver> {
+    if (opts.profile !== undefined && !PROFILES.includes(opts.profile)) {
+      throw new LabError(`profile: "${String(opts.profile)}" is not a profile (${PROFILES.join(", ")})`);
+    }
+    return new LabDriver(await newRunContext(lab, opts), opts);
+  }
+
+  /** Runs a scenario (a name in scenarios/, a path, or a parsed one) with the driver's profile and signal. */
+  runScenario(scenario: string | Scenario): Promise<ScenarioResult> {
+    const s = typeof scenario === "string" ? loadScenario(scenario) : scenario;
+    return runScenario(this.ctx.lab, s, { progress: this.ctx.progress, profile: this.ctx.profile, signal: this.opts.signal, password: this.ctx.password });
   }
 
   /** Injects a fault (optionally starting the write workload); it stays until heal(). */
-  fault(spec: FaultSpec, opts: { workload?: boolean } = {}): Promise<Record<string, unknown>> {
-    return applyFault(this.ctx, spec, opts.workload ?? false);
+  fault(spec: FaultSpec, opts: { workload?: boolean | WorkloadOptions } = {}): Promise<Record<string, unknown>> {
+    const kind = faultKindOf(String(spec.kind));
+    if (!kind) throw new LabError(`fault: "${String(spec.kind)}" is not a fault kind (${FAULTS.map((k) => k.name).join(", ")})`);
+    const parsed = validated(`fault ${spec.kind}`, faultSchema(kind), spec);
+    return applyFault(this.ctx, parsed as FaultSpec, opts.workload ?? false);
   }
 
   /** Removes exactly what the faults added, unpauses and starts stopped hosts: all faults, or those touching `host`. */
   heal(host: "all" | string = "all"): Promise<Record<string, unknown>> {
     return healFaults(this.ctx, host);
+  }
+
+  /** Any wait of the registry by name, e.g. wait("host-down", { host: "docker2", timeout: 60 }). */
+  async wait(name: string, fields: Record<string, unknown> & { timeout: number }): Promise<Record<string, unknown>> {
+    const kind = waitKind(name);
+    if (!kind) throw new LabError(`wait: "${name}" is not a wait (${WAITS.map((k) => k.name).join(", ")})`);
+    return kind.run(this.ctx, validated(`wait ${name}`, waitSchema(kind), { wait: name, ...fields }) as never);
+  }
+
+  /** Any check of the registry by name, e.g. check("history") or check("galera-health", { members: 3 }). */
+  async check(name: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const kind = checkKind(name);
+    if (!kind) throw new LabError(`check: "${name}" is not a check (${CHECKS.map((k) => k.name).join(", ")})`);
+    return kind.run(this.ctx, validated(`check ${name}`, checkSchema(kind), { check: name, ...fields }) as never);
   }
 
   /** Every running member's view, through mysql2. */
@@ -51,15 +103,15 @@ export class LabDriver {
 
   /** `members` Primary with that size, the rest not (0: no Primary at all). */
   waitSplit(members: number, timeoutMs: number): Promise<Record<string, unknown>> {
-    return waitDegraded(this.ctx, { members }, timeoutMs);
+    return waitDegraded(this.ctx, members, timeoutMs);
   }
 
   checkHistory(): Promise<Record<string, unknown>> {
-    return checkHistory(this.ctx);
+    return this.check("history");
   }
 
   checkClusterAddresses(): Promise<Record<string, unknown>> {
-    return checkClusterAddresses(this.ctx, this.ctx.recoveries.length > 0);
+    return this.check("cluster-address");
   }
 
   /** Per fault: when it showed and how long until all members were Synced again. */

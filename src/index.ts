@@ -1,7 +1,8 @@
 /** The library API of swarm-galera-lab. */
 export { startLab, openLab, Lab, formSwarm, OVERLAY_NETWORK, type StartLabOptions } from "./lab.js";
 export { loadScenario, parseScenario, type Scenario, type Step } from "./scenarios/schema.js";
-export { runScenario, type ScenarioResult } from "./scenarios/runner.js";
+export { runScenario } from "./scenarios/runner.js";
+export type { ScenarioResult } from "./context/run-context.js";
 export { runSession } from "./scenarios/session.js";
 export { Progress } from "./report/progress.js";
 export { galeraMembers, wsrepOf, serviceTasks } from "./checks/galera.js";
@@ -11,5 +12,9 @@ export { waitFor } from "./util/wait.js";
 export { LabDriver } from "./driver.js";
 export { walk } from "./walk/walk.js";
 export { bench } from "./bench/bench.js";
-export type { FaultSpec } from "./faults/nemesis.js";
+export type { FaultSpec, RunContext, StepResult } from "./context/run-context.js";
+export { ScenarioError } from "./scenarios/schema.js";
+export { WAITS, CHECKS } from "./checks/kinds/index.js";
+export { FAULTS } from "./faults/kinds/index.js";
+export { defineWait, defineCheck, defineFault } from "./context/step-kinds.js";
 export type { Profile } from "./scenarios/profile.js";

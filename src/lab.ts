@@ -5,7 +5,7 @@
 import type Docker from "dockerode";
 import { ensureEngine, type Log } from "./engine/engine.js";
 import { buildImages, tagOf } from "./images/build.js";
-import { createHosts, engineVolumeOf, findLab, hostByName, removeLab, type LabHosts, type RemovalSummary } from "./hosts/provider.js";
+import { createHosts, engineVolumeOf, findLab, hostByName, powerHost, removeLab, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/provider.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
 import type { HostNode } from "./hosts/node.js";
 import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady } from "./steps/swarm.js";
@@ -61,6 +61,11 @@ export class Lab implements AsyncDisposable {
       }),
     );
     return live.filter((h): h is HostNode => h !== undefined);
+  }
+
+  /** Stops, kills, freezes, thaws, starts or restarts a host (start and restart wait for its engine). */
+  power(host: string, op: PowerOp, opts: { grace?: number; signal?: AbortSignal } = {}): Promise<void> {
+    return powerHost(this.docker, this.host(host), op, opts);
   }
 
   /** The first host, where the walkthrough types its manager commands. */

@@ -9,6 +9,9 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
 import { startLab } from "../lab.js";
+import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/provider.js";
+import { readCompose } from "../hosts/compose.js";
+import { containerName } from "../hosts/naming.js";
 import { ensureEngine } from "../engine/engine.js";
 import { listImages, tagOf } from "../images/build.js";
 import { imageArchive } from "../steps/images.js";
@@ -43,7 +46,8 @@ export interface BenchResult {
   files?: string[];
 }
 
-const BENCH_LAB = "bench";
+/** The bench's own lab: it never touches a lab it did not create. */
+export const BENCH_LAB = "swarmlab-bench";
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = Date.now();
@@ -142,6 +146,12 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
   const progress = opts.progress ?? new Progress();
   const engine = await ensureEngine((l) => progress.note(l));
   const docker = engine.docker;
+  const existing = await findLab(docker, BENCH_LAB);
+  if (existing) {
+    throw new LabError(`a lab named ${BENCH_LAB} is already up (${existing.hosts.map((h) => h.container).join(", ")}): the bench measures on a lab of its own and will not replace it`, {
+      hint: `if it is a bench left over, remove it with \`swarmlab --name ${BENCH_LAB} down\``,
+    });
+  }
   const samples: Record<string, number[]> = {};
   const tunedSamples: Record<string, number[]> = {};
   const add = (into: Record<string, number[]>, key: string, v: number | undefined) => {
@@ -163,7 +173,8 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     await warm.down();
 
     // The seed, warm, with the hosts' memory sampled throughout.
-    const rss = peakRss(docker, () => ["docker1", "docker2", "docker3"].map((h) => `${BENCH_LAB}-${h}`));
+    // The lab's own hosts (from its compose file), whatever their number and names.
+    const rss = peakRss(docker, () => readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => containerName(BENCH_LAB, h.service)));
     const [seedReport, seedSeconds] = await timed(() => runSession(["seed"], { name: BENCH_LAB, reportDir: join(reports, `seed-${run}`), signal: opts.signal }));
     add(samples, "labPeakRssMiB", await rss.stop());
     if (!seedReport.ok) throw new LabError(`the seed failed during the bench (run ${run}); see ${join(reports, `seed-${run}`, "summary.md")}`);

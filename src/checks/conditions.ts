@@ -1,5 +1,5 @@
 /** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
-import type { RunContext } from "../scenarios/context.js";
+import type { RunContext } from "../context/run-context.js";
 import { galeraMembers, memberLabel, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
 import { clusterAddressProblems } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
@@ -54,7 +54,7 @@ export function healthy(v: MemberView[], n: number): boolean {
 }
 
 export async function waitGaleraSynced(ctx: RunContext, n: number, timeoutMs: number, service?: string): Promise<MemberView[]> {
-  return waitFor(`${n} Galera members Synced in one Primary component of size ${n}`, () => galeraView(ctx, service), (v) => healthy(v, n), { timeoutMs, intervalMs: 1000 }, describeView);
+  return waitFor(`${n} Galera members Synced in one Primary component of size ${n}`, () => galeraView(ctx, service), (v) => healthy(v, n), { timeoutMs, intervalMs: 1000, signal: ctx.signal }, describeView);
 }
 
 export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: number, service = GALERA_SERVICE) {
@@ -62,13 +62,13 @@ export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: 
     `${n} running tasks of ${service}`,
     async () => (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running"),
     (t) => t.length === n,
-    { timeoutMs },
+    { timeoutMs, signal: ctx.signal },
     (t) => `${t.length} running`,
   );
 }
 
 export async function waitSwarm(ctx: RunContext, n: number, timeoutMs: number) {
-  return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs);
+  return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs, ctx.signal);
 }
 
 /** 3 running tasks on 3 different hosts, and `docker service ls` says n/n. */
@@ -169,7 +169,7 @@ export async function checkReplication(ctx: RunContext): Promise<Record<string, 
         }
       },
       (n) => n === 1,
-      { timeoutMs: 30_000, intervalMs: 500 },
+      { timeoutMs: 30_000, intervalMs: 500, signal: ctx.signal },
     );
     seen[memberLabel(r)] = true;
   }

@@ -2,7 +2,7 @@
  * Preflight: what this machine's engine allows and what that means for the lab. The verdicts are
  * a pure function of gathered facts (unit tested); gathering is separate.
  */
-import Table from "cli-table3";
+import { table } from "../util/colour.js";
 import { existsSync, readFileSync } from "node:fs";
 import Docker from "dockerode";
 import { run } from "../util/run.js";
@@ -145,7 +145,7 @@ export async function runDoctor(labName: string): Promise<Check[]> {
 }
 
 export function renderDoctor(checks: Check[]): string {
-  const t = new Table({ head: ["CHECK", "VERDICT", "DETAIL"], colWidths: [14, 9, 90], wordWrap: true });
+  const t = table(["CHECK", "VERDICT", "DETAIL"], { colWidths: [14, 9, 90], wordWrap: true });
   for (const c of checks) t.push([c.name, c.verdict.toUpperCase(), c.detail]);
   return t.toString();
 }

@@ -2,11 +2,14 @@
 import mysql from "mysql2/promise";
 import type { Lab } from "../lab.js";
 import type { HostNode } from "../hosts/node.js";
+import { LabError } from "../util/errors.js";
 
 export const GALERA_SERVICE = "mysql-galera";
 
 export interface TaskInfo {
   id: string;
+  /** The swarm service it belongs to. */
+  service: string;
   slot: number;
   state: string; // running, pending, shutdown...
   desired: string;
@@ -65,6 +68,7 @@ export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = fal
     }
     return {
       id: t.ID,
+      service,
       slot: t.Slot ?? 0,
       state: t.Status.State,
       desired: t.DesiredState,
@@ -96,6 +100,7 @@ export async function tasksFromContainers(lab: Lab, service = GALERA_SERVICE): P
       const taskName = c.Labels["com.docker.swarm.task.name"] ?? "";
       out.push({
         id: c.Labels["com.docker.swarm.task.id"] ?? c.Id,
+        service,
         slot: Number(taskName.split(".")[1] ?? 0),
         state: "running",
         desired: "running",
@@ -131,32 +136,60 @@ export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise
 }
 
 export function memberLabel(m: TaskInfo): string {
-  return `${GALERA_SERVICE}.${m.slot}@${m.host?.name ?? m.nodeHostname}`;
+  return `${m.service}.${m.slot}@${m.host?.name ?? m.nodeHostname}`;
 }
 
-export async function connect(m: GaleraMember, password: string, timeoutMs = 4000): Promise<mysql.Connection> {
+/** Who the lab logs in as: the seed's root, or a user's own service account. */
+export interface Credentials {
+  user?: string;
+  password: string;
+  database?: string;
+}
+
+const credentialsOf = (c: string | Credentials): Credentials => (typeof c === "string" ? { password: c } : c);
+
+/** A mysql2 failure worded as execa words a command's: what was tried, against which member, and why. */
+export class MemberError extends LabError {
+  override name = "MemberError";
+  constructor(operation: string, m: TaskInfo, cause: unknown) {
+    const e = cause as { code?: string; message?: string };
+    super(`${operation} on ${memberLabel(m)}${"endpoint" in m && m.endpoint ? ` (${(m as GaleraMember).endpoint!.host}:${(m as GaleraMember).endpoint!.port})` : ""} failed: ${e.message ?? String(cause)}${e.code ? ` [${e.code}]` : ""}`, { cause });
+    this.code = e.code;
+  }
+  readonly code?: string;
+}
+
+export async function connect(m: GaleraMember, credentials: string | Credentials, timeoutMs = 4000): Promise<mysql.Connection> {
   if (m.hostDown) throw new Error(`${memberLabel(m)}: its host ${m.host?.name} is stopped or paused`);
   if (!m.endpoint) throw new Error(`${memberLabel(m)} has no published MySQL port`);
-  return mysql.createConnection({
-    host: m.endpoint.host,
-    port: m.endpoint.port,
-    user: "root",
-    password,
-    connectTimeout: timeoutMs,
-  });
+  const c = credentialsOf(credentials);
+  try {
+    return await mysql.createConnection({
+      host: m.endpoint.host,
+      port: m.endpoint.port,
+      user: c.user ?? "root",
+      password: c.password,
+      database: c.database,
+      connectTimeout: timeoutMs,
+    });
+  } catch (err) {
+    throw new MemberError(`connect as ${c.user ?? "root"}`, m, err);
+  }
 }
 
 export type WsrepStatus = Record<string, string>;
 
 /** SHOW STATUS and the cluster address of one member, through mysql2. */
-export async function wsrepOf(m: GaleraMember, password: string): Promise<{ status: WsrepStatus; clusterAddress: string }> {
-  const conn = await connect(m, password);
+export async function wsrepOf(m: GaleraMember, credentials: string | Credentials): Promise<{ status: WsrepStatus; clusterAddress: string }> {
+  const conn = await connect(m, credentials);
   try {
     const [rows] = await conn.query({ sql: "SHOW GLOBAL STATUS LIKE 'wsrep_%'", timeout: 4000 });
     const status: WsrepStatus = {};
     for (const r of rows as Array<{ Variable_name: string; Value: string }>) status[r.Variable_name] = r.Value;
     const [vars] = await conn.query({ sql: "SELECT @@wsrep_cluster_address AS a", timeout: 4000 });
     return { status, clusterAddress: String((vars as Array<{ a: string }>)[0]?.a ?? "") };
+  } catch (err) {
+    throw err instanceof MemberError ? err : new MemberError("SHOW GLOBAL STATUS LIKE 'wsrep_%'", m, err);
   } finally {
     conn.destroy();
   }

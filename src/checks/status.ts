@@ -1,4 +1,4 @@
-import Table from "cli-table3";
+import { table } from "../util/colour.js";
 import type { Lab } from "../lab.js";
 import { nodeList, type SwarmNodeRow } from "../steps/swarm.js";
 import { galeraMembers, memberLabel, reachableManager, serviceTasks, tasksFromContainers, wsrepOf, GALERA_SERVICE } from "./galera.js";
@@ -67,31 +67,31 @@ export async function labStatus(lab: Lab, password = process.env.MYSQL_ROOT_PASS
 
 export function renderStatus(s: LabStatus): string {
   const out: string[] = [`lab ${s.lab}  subnet ${s.subnet}  hosts run ${s.mode}`];
-  const hosts = new Table({ head: ["HOST", "CONTAINER", "ADDRESS", "STATE"] });
+  const hosts = table(["HOST", "CONTAINER", "ADDRESS", "STATE"]);
   for (const h of s.hosts) hosts.push([h.name, h.container, h.address, h.state]);
   out.push(hosts.toString());
   if (s.nodes.length) {
-    const t = new Table({ head: ["SWARM NODE", "STATUS", "AVAILABILITY", "MANAGER STATUS"] });
+    const t = table(["SWARM NODE", "STATUS", "AVAILABILITY", "MANAGER STATUS"]);
     for (const n of s.nodes) t.push([`${n.hostname}${n.self ? " *" : ""}`, n.status, n.availability, n.managerStatus]);
     out.push(t.toString());
   } else out.push("swarm: no manager answers (bare hosts, or the swarm lost quorum)");
   if (s.networks.length) {
-    const t = new Table({ head: ["NETWORK", "DRIVER", "SCOPE"] });
+    const t = table(["NETWORK", "DRIVER", "SCOPE"]);
     for (const n of s.networks) t.push([n.name, n.driver, n.scope]);
     out.push(t.toString());
   }
   if (s.services.length) {
-    const t = new Table({ head: ["SERVICE", "REPLICAS", "IMAGE"] });
+    const t = table(["SERVICE", "REPLICAS", "IMAGE"]);
     for (const v of s.services) t.push([v.name, v.replicas, v.image]);
     out.push(t.toString());
   }
   if (s.tasks.length) {
-    const t = new Table({ head: ["TASK", "NODE", "STATE", "MYNET ADDRESS", "FROM"] });
+    const t = table(["TASK", "NODE", "STATE", "MYNET ADDRESS", "FROM"]);
     for (const x of s.tasks) t.push([x.task, x.node, x.state, x.address, x.source === "swarm" ? "swarm" : "engines (no manager answers)"]);
     out.push(t.toString());
   }
   if (s.galera.length) {
-    const t = new Table({ head: ["GALERA MEMBER", "MYNET ADDRESS", "SIZE", "STATUS", "STATE"] });
+    const t = table(["GALERA MEMBER", "MYNET ADDRESS", "SIZE", "STATUS", "STATE"]);
     for (const g of s.galera) t.push([g.member, g.address, g.size, g.status || (g.error ?? ""), g.state]);
     out.push(t.toString());
   }

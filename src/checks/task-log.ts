@@ -1,5 +1,5 @@
 /** Reading Galera's own words from the tasks' container logs (not from anything the lab prints). */
-import type { RunContext } from "../scenarios/context.js";
+import type { RunContext } from "../context/run-context.js";
 import { GALERA_SERVICE } from "./galera.js";
 import { waitFor } from "../util/wait.js";
 import { galeraAddressSet } from "./gcomm-address-set.js";
@@ -30,7 +30,7 @@ export async function taskLogMatches(ctx: RunContext, pattern: string, service =
 }
 
 export async function waitTaskLog(ctx: RunContext, pattern: string, timeoutMs: number, service?: string) {
-  const matches = await waitFor(`a task log line matching /${pattern}/`, () => taskLogMatches(ctx, pattern, service), (m) => m.length > 0, { timeoutMs, intervalMs: 2000 }, () => "no match yet");
+  const matches = await waitFor(`a task log line matching /${pattern}/`, () => taskLogMatches(ctx, pattern, service), (m) => m.length > 0, { timeoutMs, intervalMs: 2000, signal: ctx.signal }, () => "no match yet");
   return { matches };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { bench, writeBenchResult } from "../bench/bench.js";
-import { interruptSignal } from "./main.js";
+import { cliSignal } from "./signals.js";
 import { LabError } from "../util/errors.js";
 
 export function registerBenchCommand(program: Command): void {
@@ -14,8 +14,8 @@ export function registerBenchCommand(program: Command): void {
     .option("--out <dir>", "where results/<date>.json and .md go", "bench/results")
     .action(async (opts) => {
       const runs = Number(opts.runs);
-      if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new LabError(`--runs must be a whole number from 1 to 20, not "${opts.runs}"`);
-      const result = await bench({ runs, cold: Boolean(opts.cold), tuned: Boolean(opts.tuned), outDir: opts.out, signal: interruptSignal() });
+      if (!/^\d+$/.test(String(opts.runs)) || !Number.isInteger(runs) || runs < 1 || runs > 20) throw new LabError(`--runs must be a whole number from 1 to 20, not "${opts.runs}"`);
+      const result = await bench({ runs, cold: Boolean(opts.cold), tuned: Boolean(opts.tuned), outDir: opts.out, signal: cliSignal() });
       result.files = writeBenchResult(opts.out, result);
       if (opts.json) process.stdout.write(`${JSON.stringify(flatten(result))}\n`);
       else process.stderr.write(`\nbench results: ${result.files.join(", ")}\n`);

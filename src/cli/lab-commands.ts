@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import Table from "cli-table3";
+import { table } from "../util/colour.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_LABEL, removeCaches } from "../images/host-cache.js";
@@ -12,7 +12,7 @@ import { labStatus, renderStatus } from "../checks/status.js";
 import { collectLogs } from "../report/logs.js";
 import { runDoctor, renderDoctor } from "../checks/doctor.js";
 import { Progress } from "../report/progress.js";
-import { interruptSignal, EXIT } from "./main.js";
+import { cliSignal, EXIT } from "./signals.js";
 import type { ImageName } from "../images/spec.js";
 
 const labName = (cmd: Command): string => cmd.optsWithGlobals().name as string;
@@ -42,7 +42,7 @@ export function registerLabCommands(program: Command): void {
         subnet: opts.subnet,
         ifExists: opts.replace ? "replace" : opts.reuse ? "reuse" : "fail",
         keep: Boolean(opts.keep),
-        signal: interruptSignal(),
+        signal: cliSignal(),
       });
       process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.container} (${h.address})`).join(", ")}\n`);
     });
@@ -77,14 +77,15 @@ export function registerLabCommands(program: Command): void {
         return;
       }
       const every = Number(opts.watch === true ? 2 : opts.watch) * 1000;
-      const signal = interruptSignal();
+      const signal = cliSignal();
       while (!signal.aborted) {
         // A paused host can hold an API call forever: never let one refresh stall the view.
         const text = await Promise.race([
           show().catch((e: Error) => `status failed: ${e.message}`),
           new Promise<string>((r) => setTimeout(() => r(`status: no answer within 15 s (a host may be paused or stopped)`), 15_000).unref()),
         ]);
-        process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  lab ${lab.name}  (Ctrl-C to stop)\n\n${text}\n`);
+        // Clear the screen only on a terminal: piped, each refresh follows the last.
+        process.stdout.write(`${process.stdout.isTTY ? "\x1b[2J\x1b[H" : "\n"}${new Date().toLocaleTimeString()}  lab ${lab.name}  (Ctrl-C to stop)\n\n${text}\n`);
         await new Promise((r) => setTimeout(r, every));
       }
     });
@@ -138,7 +139,7 @@ export function registerLabCommands(program: Command): void {
     .description("list the lab's images and whether each is current")
     .action(async () => {
       const { docker } = await ensureEngine();
-      const t = new Table({ head: ["IMAGE", "CURRENT", "SIZE", "CREATED"] });
+      const t = table(["IMAGE", "CURRENT", "SIZE", "CREATED"]);
       for (const r of await listImages(docker)) t.push([r.tag, r.current ? "yes" : "no", `${r.sizeMiB} MiB`, r.created]);
       process.stdout.write(`${t.toString()}\n`);
       const caches = (await docker.listVolumes({ filters: { label: [`${CACHE_LABEL}=images`] } })).Volumes ?? [];

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { runSession, allScenarioNames } from "../scenarios/session.js";
 import { loadScenario } from "../scenarios/schema.js";
-import { interruptSignal, EXIT } from "./main.js";
-import { walk } from "../walk/walk.js";
+import { cliSignal, EXIT } from "./signals.js";
+import { walk, stoppedMessage } from "../walk/walk.js";
+import { profileOption } from "./options.js";
+import { FORMAT_DOC, stepKindsReference, writeReference } from "../scenarios/docs.js";
 import { LabError } from "../util/errors.js";
-import { PROFILES } from "../scenarios/profile.js";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -14,12 +15,12 @@ export function registerRunCommands(program: Command): void {
     .option("--all", "every scenario in scenarios/")
     .option("--report <dir>", "report folder", "reports/latest")
     .option("--keep", "leave the lab running afterwards")
-    .option("--profile <profile>", "timers: walkthrough (swarm's and Galera's defaults) or tuned (faster failure detection)", "walkthrough")
+    .addOption(profileOption())
     .option("--fresh", "a fresh lab for every scenario (by default a Galera scenario reuses the cluster the previous one left, after checking it)")
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
-      if (!PROFILES.includes(opts.profile)) throw new LabError(`--profile must be one of ${PROFILES.join(", ")}, not "${opts.profile}"`);
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: interruptSignal() });
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
+      if (report.interrupted) return; // main says so and exits 130/143
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });
@@ -32,11 +33,30 @@ export function registerRunCommands(program: Command): void {
     .option("--lang <lang>", "en, or zh for the walkthrough's own language", "en")
     .option("--report <dir>", "report folder", "reports/latest")
     .option("--keep", "leave the lab running afterwards")
+    .option("--from <step>", "pause from this step on (the steps before it run without pausing): pick up where a walk stopped")
+    .addOption(profileOption())
     .action(async (name: string, opts, cmd: Command) => {
       if (opts.lang !== "en" && opts.lang !== "zh") throw new LabError(`--lang must be en or zh, not "${opts.lang}"`);
-      const report = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, signal: interruptSignal() });
+      const from = opts.from === undefined ? undefined : Number(opts.from);
+      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, signal: cliSignal(), from, profile: opts.profile });
+      const report = r.report;
+      if (r.stoppedBefore !== undefined) {
+        process.stdout.write(`\n${stoppedMessage(name, r, Boolean(opts.keep))}\n`);
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      if (report.interrupted) return; // Ctrl-C/SIGTERM: main says so and exits 130/143
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"} (${report.seconds.toFixed(0)} s) · report: ${opts.report}/summary.md, timeline: ${opts.report}/timeline-*.html\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command("docs")
+    .description("print the step-kind reference of docs/scenario-format.md, made from the registries (--write: update the page)")
+    .option("--write", "update docs/scenario-format.md")
+    .action((opts) => {
+      if (opts.write) process.stdout.write(writeReference() ? `updated ${FORMAT_DOC}\n` : `${FORMAT_DOC} is current\n`);
+      else process.stdout.write(`${stepKindsReference()}\n`);
     });
 
   program

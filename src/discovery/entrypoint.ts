@@ -1,7 +1,8 @@
 /**
  * Entrypoint of swarmlab/galera (runs under Debian's nodejs inside the image; node built-ins only).
  * Honours the Percona image's contract: MYSQL_ROOT_PASSWORD, DISCOVERY_SERVICE, XTRABACKUP_PASSWORD,
- * CLUSTER_NAME. DISCOVERY_MODE=overlay (default) is the correct discovery; legacy re-creates 2016's.
+ * CLUSTER_NAME. DISCOVERY_MODE=overlay (default) is the correct discovery; legacy re-creates the walkthrough's
+ * image's (percona-docker pxc-57/pxc-entry.sh of 2016).
  * Every decision is printed as one line "[swarmlab-discovery] {json}" so checks can read it from the task log.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -11,7 +12,17 @@ import { hostname } from "node:os";
 import { parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
 import { decide, gcomm, type Registration } from "./discovery.js";
 import { connect as tcpConnect } from "node:net";
-import { legacyClusterAddress, legacyOwnAddress } from "./legacy.js";
+import {
+  CLUSTERCHECK_SLEEP_MS,
+  clustercheckCalls,
+  clustercheckHealthy,
+  commandSubstitution,
+  legacyEntryCalls,
+  legacyFromAnswers,
+  legacyMysqldArgs,
+  legacyOwnAddress,
+  type CurlCall,
+} from "./legacy.js";
 import { EtcdV2, type EtcdNode } from "./etcd.js";
 
 const env = process.env;
@@ -202,25 +213,87 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
   }
 }
 
-async function planLegacy(etcd: EtcdV2, cluster: string): Promise<Plan> {
+/**
+ * curl as pxc-entry.sh runs it: no -L, no timeout of its own, failures ignored (set +e, entry:117).
+ * `print`: the answer goes to the task log (calls not piped into jq); `errors`: so do curl's errors
+ * (clustercheckcron sends both to its log file instead).
+ */
+async function curl(call: CurlCall, print: boolean, errors = true): Promise<string> {
+  try {
+    const res = await fetch(call.url, {
+      method: call.method,
+      body: call.data,
+      headers: call.data !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : undefined,
+      redirect: "manual",
+    });
+    const text = await res.text();
+    // Calls not piped into jq print etcd's answer into the task log, as curl did.
+    if (print) process.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
+    return text;
+  } catch (err) {
+    if (errors) process.stderr.write(`curl: ${call.method} ${call.url}: ${(err as Error).message}\n`);
+    return "";
+  }
+}
+
+interface LegacyPlan {
+  own: string;
+  clusterJoin: string;
+  clusterAddress: string;
+  bootstrap: boolean;
+}
+
+/** DISCOVERY_MODE=legacy: percona-docker pxc-57/pxc-entry.sh, line by line (see legacy.ts). */
+async function planLegacy(discoveryService: string | undefined, cluster: string): Promise<LegacyPlan> {
+  if (!discoveryService) {
+    // entry:106-107: cluster_join=$CLUSTER_JOIN; ipaddr is never set, so --wsrep_node_address="".
+    const clusterJoin = env.CLUSTER_JOIN ?? "";
+    say("decision", { kind: clusterJoin === "" ? "bootstrap" : "join", clusterAddress: `gcomm://${clusterJoin}`, from: "CLUSTER_JOIN", own: "" });
+    return { own: "", clusterJoin, clusterAddress: `gcomm://${clusterJoin}`, bootstrap: clusterJoin === "" };
+  }
+  process.stdout.write("\nRegistering in the discovery service\n\n"); // entry:110-112
   const hostnameI = shQuiet("hostname", ["-i"]);
   const eth0 = parseIpAddr(sh("ip", ["-o", "-4", "addr", "show"])).find((a) => a.ifname === "eth0")?.address ?? "";
-  // The 2016 image took the first word of `hostname -i`. On the walkthrough's Docker 1.12 that was
-  // eth0's address (the ingress network's); today's engines write the service network's address
-  // into /etc/hosts instead. LEGACY_OWN_ADDRESS=eth0 gives the answer the walkthrough's image got.
+  // entry:119 takes the first word of `hostname -i`. On the walkthrough's Docker 1.12 that was eth0's
+  // address (the ingress network's); today's engines write the service network's address into
+  // /etc/hosts instead. LEGACY_OWN_ADDRESS=eth0 gives the answer the walkthrough's image got.
   const source = env.LEGACY_OWN_ADDRESS ?? "hostname-i";
   if (source !== "hostname-i" && source !== "eth0") fail(`LEGACY_OWN_ADDRESS must be hostname-i or eth0, not "${source}"`);
   const own = source === "eth0" ? eth0 : legacyOwnAddress(hostnameI);
+  const host = commandSubstitution(shQuiet("hostname", [])); // entry:120
   say("own-address", { mode: "legacy", source, own, hostnameI: hostnameI.trim(), hostnameCapitalI: shQuiet("hostname", ["-I"]).trim(), eth0 });
-  const queue = `/pxc-cluster/queue/${cluster}`;
-  await etcd.post(queue, { value: own, ttl: "60" });
-  // No sorted=true, as in the 2016 script: etcd lists the queue in its own order.
-  const queueValues = ((await etcd.get(queue))?.nodes ?? []).map((n) => n.value ?? "");
-  await registerAlive(etcd, cluster, own);
-  const registeredKeys = ((await etcd.get(`/pxc-cluster/${cluster}/`, { quorum: "true" }))?.nodes ?? []).map((n) => n.key);
-  const r = legacyClusterAddress({ ownAddress: own, queueValues, registeredKeys });
-  say("decision", { kind: r.bootstrap ? "bootstrap" : "join", clusterAddress: r.clusterAddress, queueValues, registeredKeys, i1: r.i1, i2: r.i2 });
-  return { own, clusterAddress: r.clusterAddress, bootstrap: r.bootstrap, register: (e) => registerAlive(e, cluster, own) };
+  const calls = legacyEntryCalls(discoveryService, cluster, own, host);
+  await curl(calls.queuePost, true);
+  // No sorted=true (entry:125): etcd lists the queue in its own order.
+  const queueAnswer = await curl(calls.queueGet, false);
+  for (const c of calls.register) await curl(c, true);
+  const listAnswer = await curl(calls.listGet, false);
+  const r = legacyFromAnswers(own, queueAnswer, listAnswer);
+  process.stdout.write(`Joining cluster ${r.clusterJoin}\n`); // entry:144
+  say("decision", {
+    kind: r.bootstrap ? "bootstrap" : "join",
+    clusterAddress: r.clusterAddress,
+    queueValues: r.queueText === "" ? [] : r.queueText.split("\n"),
+    registered: r.registeredText === "" ? [] : r.registeredText.split("\n"),
+    i1: r.i1,
+    i2: r.i2,
+  });
+  return { own, clusterJoin: r.clusterJoin, clusterAddress: r.clusterAddress, bootstrap: r.bootstrap };
+}
+
+/** pxc-57/clustercheckcron as the entrypoint starts it (entry:147): check at once, then every 5 s. */
+async function legacyClustercheckCron(discoveryService: string, cluster: string, own: string): Promise<void> {
+  const calls = clustercheckCalls(discoveryService, cluster, own, commandSubstitution(shQuiet("hostname", [])));
+  let lastState = "";
+  for (;;) {
+    const s = wsrepStatus();
+    const state = `${s.wsrep_cluster_status ?? "down"}/${s.wsrep_local_state_comment ?? "-"}`;
+    if (state !== lastState) say("state", { state, size: s.wsrep_cluster_size ?? null });
+    lastState = state;
+    // Its curl output goes to /var/lib/mysql/clustercheck.log, not to the task log.
+    for (const c of clustercheckHealthy(s) ? calls.refresh : [calls.remove]) await curl(c, false, false);
+    await sleep(CLUSTERCHECK_SLEEP_MS);
+  }
 }
 
 function wsrepStatus(): Record<string, string> {
@@ -255,34 +328,13 @@ async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Prom
   }
 }
 
-async function main(): Promise<void> {
-  const cluster = env.CLUSTER_NAME;
-  if (!cluster) fail("You need to specify CLUSTER_NAME");
-  const mode = env.DISCOVERY_MODE ?? "overlay";
-  if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay or legacy, not "${mode}"`);
-  initDatadir();
-  const etcd = env.DISCOVERY_SERVICE ? new EtcdV2(env.DISCOVERY_SERVICE) : null;
-  let plan: Plan;
-  if (!etcd && env.CLUSTER_JOIN !== undefined) {
-    const own = legacyOwnAddress(shQuiet("hostname", ["-i"]));
-    say("decision", { kind: env.CLUSTER_JOIN === "" ? "bootstrap" : "join", clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, from: "CLUSTER_JOIN", own });
-    plan = { own, clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, bootstrap: env.CLUSTER_JOIN === "", register: async () => {} };
-  } else if (mode === "legacy") {
-    if (!etcd) fail("DISCOVERY_MODE=legacy needs DISCOVERY_SERVICE");
-    plan = await planLegacy(etcd, cluster);
-  } else {
-    plan = await planOverlay(etcd, cluster);
-  }
-  const args = [
-    "--user=mysql",
+/** Settings the Percona image had in its my.cnf and node.cnf; MariaDB + galera-4 paths. */
+function configArgs(): string[] {
+  return [
     `--datadir=${DATADIR}`,
     "--bind-address=0.0.0.0",
     "--wsrep-on=ON",
     "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
-    `--wsrep-cluster-name=${cluster}`,
-    `--wsrep-cluster-address=${plan.clusterAddress}`,
-    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
-    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
     "--binlog-format=ROW",
     "--default-storage-engine=InnoDB",
     "--innodb-autoinc-lock-mode=2",
@@ -290,21 +342,78 @@ async function main(): Promise<void> {
     "--innodb-buffer-pool-size=64M",
     "--performance-schema=OFF",
   ];
-  // The 2016 script passed --wsrep_node_address="$ipaddr"; an empty one would only confuse mariadbd.
-  if (plan.own) args.push(`--wsrep-node-address=${plan.own}`);
-  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
-  // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
-  if (plan.bootstrap && mode === "overlay") args.push("--wsrep-new-cluster");
-  args.push(...process.argv.slice(2));
+}
+
+function startMariadbd(args: string[], plan: { own: string; clusterAddress: string; bootstrap: boolean }, keep: (() => Promise<void>) | null): void {
   say("start-mariadbd", { clusterAddress: plan.clusterAddress, nodeAddress: plan.own, bootstrap: plan.bootstrap, args });
-  writeFileSync("/tmp/swarmlab-plan.json", JSON.stringify({ ...plan, register: undefined }));
+  writeFileSync("/tmp/swarmlab-plan.json", JSON.stringify(plan));
   const child = spawn("mariadbd", args, { stdio: "inherit" });
   for (const sig of ["SIGTERM", "SIGINT", "SIGQUIT"] as const) process.on(sig, () => child.kill(sig));
-  if (etcd) void keepRegistration(etcd, cluster, plan);
+  if (keep) void keep();
   child.on("exit", (code, signal) => {
     say("mariadbd-exit", { code, signal });
     process.exit(code ?? 1);
   });
+}
+
+async function main(): Promise<void> {
+  const cluster = env.CLUSTER_NAME;
+  if (!cluster) fail("You need to specify CLUSTER_NAME");
+  const mode = env.DISCOVERY_MODE ?? "overlay";
+  if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay or legacy, not "${mode}"`);
+  initDatadir();
+
+  if (mode === "legacy") {
+    const ds = env.DISCOVERY_SERVICE || undefined;
+    const plan = await planLegacy(ds, cluster);
+    const args = [
+      ...configArgs(),
+      ...legacyMysqldArgs({
+        cluster,
+        clusterJoin: plan.clusterJoin,
+        ipaddr: plan.own,
+        xtrabackupPassword: env.XTRABACKUP_PASSWORD ?? "",
+        // entry:153 says xtrabackup-v2, which MariaDB 10.11 does not ship.
+        sstMethod: env.WSREP_SST_METHOD ?? "rsync",
+        argv: process.argv.slice(2),
+      }),
+    ];
+    // Not in the Percona image: the lab's tuned-profile knob, passed only when the service sets it.
+    if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+    // entry:147 starts clustercheckcron (only with a discovery service) just before exec mysqld.
+    startMariadbd(args, plan, ds ? () => legacyClustercheckCron(ds, cluster, plan.own) : null);
+    return;
+  }
+
+  const etcd = env.DISCOVERY_SERVICE ? new EtcdV2(env.DISCOVERY_SERVICE) : null;
+  let plan: Plan;
+  if (!etcd && env.CLUSTER_JOIN !== undefined) {
+    const own = legacyOwnAddress(shQuiet("hostname", ["-i"]));
+    say("decision", { kind: env.CLUSTER_JOIN === "" ? "bootstrap" : "join", clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, from: "CLUSTER_JOIN", own });
+    plan = { own, clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, bootstrap: env.CLUSTER_JOIN === "", register: async () => {} };
+  } else {
+    plan = await planOverlay(etcd, cluster);
+  }
+  const [datadir, bind, wsrepOn, provider, ...engine] = configArgs();
+  const args = [
+    "--user=mysql",
+    datadir!,
+    bind!,
+    wsrepOn!,
+    provider!,
+    `--wsrep-cluster-name=${cluster}`,
+    `--wsrep-cluster-address=${plan.clusterAddress}`,
+    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
+    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
+    ...engine,
+  ];
+  if (plan.own) args.push(`--wsrep-node-address=${plan.own}`);
+  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+  // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
+  if (plan.bootstrap) args.push("--wsrep-new-cluster");
+  args.push(...process.argv.slice(2));
+  const p = plan;
+  startMariadbd(args, { own: p.own, clusterAddress: p.clusterAddress, bootstrap: p.bootstrap }, etcd ? () => keepRegistration(etcd, cluster, p) : null);
 }
 
 await main();

@@ -1,30 +1,26 @@
-/** A real mysql2 client that writes to every reachable member while a fault is active. */
+/** A real mysql2 client that writes to every reachable member of a MySQL-protocol service while faults are active. */
 import { randomUUID } from "node:crypto";
-import type { RunContext } from "../scenarios/context.js";
-import { connect, galeraMembers, memberLabel, type GaleraMember } from "../checks/galera.js";
-import { checkWriteHistory, type WriteOp } from "./history.js";
+import type { RunContext, Workload } from "../context/run-context.js";
+import { connect, galeraMembers, memberLabel, GALERA_SERVICE, type Credentials, type GaleraMember } from "../checks/galera.js";
+import type { WriteOp } from "./history.js";
 import { LabError } from "../util/errors.js";
 
-export interface Workload {
-  /** Each workload writes its own table, so a lab reused across scenarios holds no foreign rows. */
-  table: string;
-  history: WriteOp[];
-  stop(): Promise<void>;
+/** Which service the workload writes to, and as whom (default: the seed's service as root). */
+export interface WorkloadOptions {
+  service?: string;
+  user?: string;
+  password?: string;
+  database?: string;
 }
 
 /** Bounds: the workload stops by itself after this many writes or seconds. */
 const MAX_WRITES = 2000;
 const MAX_SECONDS = 300;
 
-async function ensureTable(m: GaleraMember, password: string, table: string): Promise<void> {
-  const c = await connect(m, password);
-  try {
-    await c.query("CREATE DATABASE IF NOT EXISTS swarmlab");
-    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR(64) PRIMARY KEY, member VARCHAR(64), at BIGINT)`);
-  } finally {
-    c.destroy();
-  }
-}
+const safeName = (s: string) => {
+  if (!/^[A-Za-z0-9_]+$/.test(s)) throw new LabError(`workload database "${s}" must be letters, digits and _`);
+  return s;
+};
 
 function classify(err: unknown): "failed" | "unknown" {
   const code = (err as { code?: string }).code ?? "";
@@ -35,13 +31,36 @@ function classify(err: unknown): "failed" | "unknown" {
   return "unknown";
 }
 
-export async function startWorkload(ctx: RunContext): Promise<Workload> {
-  const members = (await galeraMembers(ctx.lab)).filter((m) => m.endpoint);
-  if (members.length === 0) throw new LabError("the workload found no member with a MySQL endpoint");
-  const table = `swarmlab.history_${Date.now()}`;
-  await ensureTable(members[0]!, ctx.password, table);
+export function workloadCredentials(ctx: RunContext, o: WorkloadOptions): Credentials {
+  return { user: o.user ?? "root", password: o.password ?? ctx.password };
+}
+
+export async function startWorkload(ctx: RunContext, o: WorkloadOptions = {}): Promise<Workload> {
+  const service = o.service ?? GALERA_SERVICE;
+  const creds = workloadCredentials(ctx, o);
+  const database = safeName(o.database ?? "swarmlab");
+  const members = (await galeraMembers(ctx.lab, service)).filter((m): m is GaleraMember & { endpoint: object } => Boolean(m.endpoint));
+  if (members.length === 0) throw new LabError(`the workload found no task of ${service} with a published MySQL port`);
+  const table = `${database}.history_${Date.now()}`;
+  const c = await connect(members[0]!, creds);
+  try {
+    await c.query(`CREATE DATABASE IF NOT EXISTS ${database}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR(64) PRIMARY KEY, member VARCHAR(64), at BIGINT)`);
+  } finally {
+    c.destroy();
+  }
   const history: WriteOp[] = [];
   let running = true;
+  let wake: () => void = () => {};
+  const pause = (ms: number) => new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    wake = () => (clearTimeout(t), r());
+  });
+  const onAbort = () => {
+    running = false;
+    wake();
+  };
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   const t0 = Date.now();
   const loops = members.map(async (m) => {
     const label = memberLabel(m);
@@ -49,47 +68,32 @@ export async function startWorkload(ctx: RunContext): Promise<Workload> {
       const id = randomUUID();
       const at = Date.now();
       try {
-        const c = await connect(m, ctx.password, 2000);
+        const conn = await connect(m, creds, 2000);
         try {
-          await c.query({ sql: `INSERT INTO ${table} (id, member, at) VALUES (?, ?, ?)`, timeout: 3000, values: [id, label, at] });
+          await conn.query({ sql: `INSERT INTO ${table} (id, member, at) VALUES (?, ?, ?)`, timeout: 3000, values: [id, label, at] });
           history.push({ id, member: label, outcome: "ok", at });
         } finally {
-          c.destroy();
+          conn.destroy();
         }
       } catch (err) {
-        history.push({ id, member: label, outcome: classify(err), at, error: (err as Error).message.split("\n")[0] });
-        await new Promise((r) => setTimeout(r, 500));
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        history.push({ id, member: label, outcome: classify(cause), at, error: (err as Error).message.split("\n")[0] });
+        if (running) await pause(500);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      if (running) await pause(100);
     }
   });
   return {
     table,
+    service,
+    user: creds.user,
+    password: creds.password,
     history,
     async stop() {
       running = false;
+      wake();
       await Promise.all(loops);
+      ctx.signal.removeEventListener("abort", onAbort);
     },
   };
-}
-
-/** After heal and reform: read every member and judge the history. */
-export async function checkHistory(ctx: RunContext): Promise<Record<string, unknown>> {
-  const w = ctx.faults.workload;
-  if (!w) throw new LabError("no write workload ran in this scenario (a fault step needs `workload: true`)");
-  await w.stop();
-  const rows: Record<string, string[]> = {};
-  for (const m of await galeraMembers(ctx.lab)) {
-    const c = await connect(m, ctx.password);
-    try {
-      const [r] = await c.query(`SELECT id FROM ${w.table}`);
-      rows[memberLabel(m)] = (r as Array<{ id: string }>).map((x) => x.id);
-    } finally {
-      c.destroy();
-    }
-  }
-  const verdict = checkWriteHistory(w.history, rows);
-  ctx.timeline.push({ at: new Date().toISOString(), what: "history checked", data: verdict.counts });
-  if (!verdict.ok) throw new LabError(`write history check failed: ${verdict.problems.join("; ")}`);
-  return { counts: verdict.counts, members: Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.length])) };
 }

@@ -231,3 +231,47 @@ export async function removeLab(docker: Docker, name: string): Promise<RemovalSu
   }
   return summary;
 }
+
+/** What a fault or heal can do to a host's power. */
+export type PowerOp = "stop" | "kill" | "pause" | "resume" | "start" | "restart";
+
+/**
+ * Docker-in-docker power: the host is a container of the outer engine. stop = docker stop (grace
+ * seconds of SIGTERM, then SIGKILL), kill = SIGKILL, pause = the cgroup freezer.
+ */
+export async function powerHost(docker: Docker, h: HostNode, op: PowerOp, opts: { grace?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const c = docker.getContainer(h.container);
+  const what = `${op} host ${h.name} (container ${h.container})`;
+  try {
+    switch (op) {
+      case "stop":
+        await c.stop({ t: opts.grace ?? 0 });
+        return;
+      case "kill":
+        await c.kill({ signal: "SIGKILL" });
+        return;
+      case "pause":
+        await c.pause();
+        return;
+      case "resume":
+        await c.unpause();
+        return;
+      case "start":
+        await c.start();
+        break;
+      case "restart":
+        await c.restart({ t: 0 });
+        break;
+    }
+  } catch (err) {
+    throw engineError(what, err);
+  }
+  await waitForInnerEngine(h, opts.signal);
+}
+
+/** A dockerode failure worded with the operation, and the engine's own message (not cut to a line). */
+export function engineError(operation: string, err: unknown): LabError {
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+  const msg = e.json?.message ?? e.message ?? String(err);
+  return new LabError(`${operation} failed${e.statusCode ? ` (engine answered ${e.statusCode})` : ""}: ${msg}`, { cause: err });
+}

@@ -1,4 +1,5 @@
 import ora, { type Ora } from "ora";
+import { colourOn } from "../util/colour.js";
 
 /**
  * Terminal progress, kind-style: a step starts (a spinner on a TTY), then ends with a tick or a
@@ -12,14 +13,16 @@ export class Progress {
   muted = false;
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly live = Boolean(process.stderr.isTTY) && !process.env.CI,
+    private readonly live = colourOn(process.stderr) && !process.env.CI,
   ) {}
 
   start(title: string): void {
     this.title = title;
     this.t0 = Date.now();
     if (this.muted) return;
-    if (this.live) this.spinner = ora({ text: title, stream: this.out }).start();
+    // hideCursor off: ora would register an exit hook (signal-exit) that re-raises SIGTERM
+    // before the lab is cleaned up.
+    if (this.live) this.spinner = ora({ text: title, stream: this.out, hideCursor: false }).start();
     else this.out.write(`  ... ${title}\n`);
   }
 

@@ -1,7 +1,7 @@
 /** After a run: report.json, JUnit XML (a testcase per step and check) and a Markdown summary. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ScenarioResult } from "../scenarios/runner.js";
+import type { ScenarioResult } from "../context/run-context.js";
 import { recoveryRows } from "../faults/recovery.js";
 import { timelineHtml } from "./timeline.js";
 import { summariseDetails } from "./details.js";
@@ -15,6 +15,8 @@ export interface RunReport {
   seconds: number;
   scenarios: ScenarioResult[];
   setup: Array<{ title: string; seconds: number }>;
+  /** Stopped by Ctrl-C/SIGTERM (or a learner's `q` in walk) before the end. */
+  interrupted?: boolean;
 }
 
 const xml = (s: string) =>

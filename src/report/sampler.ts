@@ -2,21 +2,13 @@
  * While a scenario runs, looks at the lab every few seconds: swarm's node states, where the Galera
  * tasks are, and each member's view. The samples become the run's timeline picture.
  */
-import type { RunContext } from "../scenarios/context.js";
+import type { RunContext, Sample } from "../context/run-context.js";
 import { nodeList } from "../steps/swarm.js";
 import { reachableManager, serviceTasks } from "../checks/galera.js";
 import { galeraView } from "../checks/conditions.js";
 import { repeatUntilStopped } from "../util/wait.js";
 
-export interface Sample {
-  at: number;
-  /** host name -> "Ready/Leader", "Down", ... (empty when no manager answered) */
-  nodes: Record<string, string>;
-  /** member label -> "Primary Synced 3", "non-Primary", "unreachable" */
-  members: Record<string, string>;
-  /** running tasks of the Galera service: "slot@host" */
-  tasks: string[];
-}
+export type { Sample };
 
 /** A sample never waits longer than this: a paused host must not stall the picture. */
 const SAMPLE_TIMEOUT_MS = 8000;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { ScenarioResult } from "../scenarios/runner.js";
+import type { ScenarioResult } from "../context/run-context.js";
 
 export interface TimelineGroup {
   id: string;

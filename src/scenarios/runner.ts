@@ -1,38 +1,22 @@
 /** Runs a scenario's steps against a lab, one status line each, and returns what happened. */
+import { dirname } from "node:path";
 import type { Lab } from "../lab.js";
 import { Progress } from "../report/progress.js";
 import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
-import type { RunContext, StepResult } from "./context.js";
-import { LabError } from "../util/errors.js";
-import * as cond from "../checks/conditions.js";
-import { activeCauses, applyFault, healFaults, waitDegraded, waitHostDown, waitNewLeader, checkSwarmRoles } from "../faults/nemesis.js";
-import { noteSynced, noteVisible, type RecoveryRecord } from "../faults/recovery.js";
-import { checkHistory } from "../faults/workload.js";
-import { waitTaskLog, checkTaskLog, checkNoAddressExplained } from "../checks/task-log.js";
+import { checkKind, waitKind } from "./schema.js";
+import type { RunContext, ScenarioResult, StepResult } from "../context/run-context.js";
+import { LabError, isAbort } from "../util/errors.js";
+import { applyFault, healFaults } from "../faults/nemesis.js";
+import { activeCauses } from "../faults/active.js";
+import { noteVisible } from "../faults/recovery.js";
 import { reachableManager } from "../checks/galera.js";
-import { startSampler, type Sample } from "../report/sampler.js";
+import { startSampler } from "../report/sampler.js";
+import { sleep } from "../util/wait.js";
 import { applyProfile, type Profile } from "./profile.js";
 import { compareOutputs } from "../walk/compare.js";
-import { writeBuckets, type WriteBucket } from "../faults/history.js";
+import { writeBuckets } from "../faults/history.js";
 
-export interface ScenarioResult {
-  scenario: string;
-  title: string;
-  file: string;
-  ok: boolean;
-  seconds: number;
-  startedAt: string;
-  steps: StepResult[];
-  timeline: RunContext["timeline"];
-  figures: Record<string, number>;
-  /** One record per fault: when it showed, and how long until all members were Synced again. */
-  recoveries: RecoveryRecord[];
-  /** What swarm and Galera showed every few seconds (the timeline picture). */
-  samples: Sample[];
-  /** The write workload's outcomes in 5-second buckets. */
-  writes: WriteBucket[];
-  notes: string[];
-}
+export type { ScenarioResult };
 
 export async function kernelHasIpvs(lab: Lab): Promise<boolean> {
   const r = await lab.manager.exec(["sh", "-c", "test -d /proc/sys/net/ipv4/vs"], { allowFailure: true });
@@ -94,14 +78,14 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   let attempts = 0;
   for (;;) {
     attempts += 1;
-    const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000 }, ctx.vars);
+    const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000, signal: ctx.signal }, ctx.vars);
     r.output = [res.stdout, res.stderr].filter(Boolean).join("\n");
     const problem = commandProblem(step, command, res.exitCode, r.output);
     if (!problem) break;
     if (Date.now() >= deadline) {
       throw new LabError(step.retry ? `${problem}\n(after ${attempts} attempts in ${step.retry} s)` : problem);
     }
-    await new Promise((res) => setTimeout(res, 2000));
+    await sleep(2000, ctx.signal);
   }
   if (attempts > 1) r.details = { attempts };
   if (profiled.after) {
@@ -122,12 +106,6 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   }
 }
 
-function lastStoppedHost(ctx: RunContext): string {
-  const host = ctx.faults.active.flatMap((f) => f.stopped).at(-1);
-  if (!host) throw new LabError("wait host-down names no host and no fault has stopped one");
-  return host;
-}
-
 /** Why a command's result does not meet the step's expectations, or undefined when it does. */
 function commandProblem(step: Extract<Step, { run: string }>, command: string, exitCode: number, output: string): string | undefined {
   if (exitCode !== 0 && !step.expect_failure) return `exit code ${exitCode} on ${step.on}: ${command}\n${output}`;
@@ -139,101 +117,47 @@ function commandProblem(step: Extract<Step, { run: string }>, command: string, e
 async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void> {
   if ("run" in step) return runCommandStep(ctx, step, r);
   if ("wait" in step) {
-    const ms = step.timeout * 1000;
-    const n = step.members ?? 3;
-    switch (step.wait) {
-      case "swarm-ready":
-        r.details = { nodes: await cond.waitSwarm(ctx, n, ms) };
-        return;
-      case "swarm-leader":
-        r.details = await waitNewLeader(ctx, ms);
-        return;
-      case "service-running":
-        r.details = { tasks: (await cond.waitServiceRunning(ctx, n, ms, step.service)).length };
-        return;
-      case "galera-synced": {
-        const view = await cond.waitGaleraSynced(ctx, n, ms, step.service);
-        // Only the whole cluster counts as recovered (quorum-loss waits for one member first).
-        if (n >= (ctx.tasksAtFault?.size ?? n)) noteSynced(ctx.recoveries, Date.now());
-        r.details = { members: view };
-        return;
-      }
-      case "galera-degraded":
-        r.details = await waitDegraded(ctx, step, ms);
-        return;
-      case "host-down":
-        r.details = await waitHostDown(ctx, step.host ?? lastStoppedHost(ctx), ms);
-        return;
-      case "task-log":
-        r.details = await waitTaskLog(ctx, step.pattern ?? "", ms, step.service);
-        return;
-    }
+    r.details = await waitKind(step.wait)!.run(ctx, step as never);
+    return;
   }
   if ("check" in step) {
-    const n = step.members ?? 3;
-    switch (step.check) {
-      case "swarm-roles":
-        r.details = await checkSwarmRoles(ctx);
-        return;
-      case "service-spread":
-        r.details = await cond.checkServiceSpread(ctx, n, step.service);
-        return;
-      case "galera-health":
-        r.details = await cond.checkGaleraHealth(ctx, n);
-        return;
-      case "cluster-address":
-        r.details = await cond.checkClusterAddresses(ctx, ctx.tasksAtFault !== undefined);
-        return;
-      case "replication":
-        r.details = await cond.checkReplication(ctx);
-        return;
-      case "history":
-        r.details = await checkHistory(ctx);
-        return;
-      case "task-log":
-        r.details = await checkTaskLog(ctx, step.pattern ?? "", step.service);
-        return;
-      case "no-address-explained":
-        r.details = await checkNoAddressExplained(ctx, step.service);
-        return;
-      case "discovery":
-        r.details = await cond.checkDiscovery(ctx, step.service ?? "mysql-galera", step.verdict ?? "valid");
-        return;
-    }
+    r.details = await checkKind(step.check)!.run(ctx, step as never);
+    return;
   }
   if ("fault" in step) {
     r.details = await applyFault(ctx, step.fault, step.workload ?? false);
     return;
   }
-  if ("heal" in step) {
-    r.details = await healFaults(ctx, step.heal);
-    return;
-  }
+  r.details = await healFaults(ctx, step.heal);
 }
 
 export interface RunScenarioOptions {
   progress: Progress;
   password?: string;
-  /** Stop at the first failed step (later steps depend on earlier ones). */
+  /** Ctrl-C, SIGTERM or the caller: the step in progress stops, faults are healed, the result says interrupted. */
   signal?: AbortSignal;
   /** Called before each step (walk mode pauses here). */
   beforeStep?: (step: Step, index: number) => Promise<void>;
   afterStep?: (step: Step, result: StepResult) => Promise<void>;
   /** Timers: the walkthrough's defaults, or the tuned profile. */
   profile?: Profile;
+  /** The folder user files are relative to (the scenario file's). */
+  baseDir?: string;
 }
 
 /** What a scenario's steps (or a LabDriver's calls) share, fresh: no fault, no variable but `vars`. */
 export async function newRunContext(
   lab: Lab,
-  opts: { progress?: Progress; password?: string; profile?: Profile; vars?: Record<string, string> } = {},
+  opts: { progress?: Progress; password?: string; profile?: Profile; vars?: Record<string, string>; signal?: AbortSignal; baseDir?: string } = {},
 ): Promise<RunContext> {
   return {
     lab,
     progress: opts.progress ?? new Progress(),
+    signal: opts.signal ?? new AbortController().signal,
     vars: { ...(opts.vars ?? {}) },
     ipvs: await kernelHasIpvs(lab),
     password: opts.password ?? "mypassword",
+    baseDir: opts.baseDir,
     timeline: [],
     faults: { active: [] },
     recoveries: [],
@@ -241,19 +165,43 @@ export async function newRunContext(
   };
 }
 
+/** Runs one step under the signal: an abort ends the step at once even if its work is still in flight. */
+async function runStepUntilAborted(ctx: RunContext, step: Step, r: StepResult): Promise<void> {
+  ctx.signal.throwIfAborted();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([runStep(ctx, step, r), aborted]);
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
 export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
   const t0 = Date.now();
-  const ctx = await newRunContext(lab, { ...opts, vars: scenario.env });
+  const ctx = await newRunContext(lab, { ...opts, vars: scenario.env, baseDir: opts.baseDir ?? dirname(scenario.file) });
   const notes: string[] = [];
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
   const results: StepResult[] = [];
   let failed = false;
+  let interrupted = false;
   const sampler = startSampler(ctx);
+  let samples: Awaited<ReturnType<typeof sampler.stop>> = [];
   try {
     for (const [index, step] of scenario.steps.entries()) {
-      opts.signal?.throwIfAborted();
+      if (ctx.signal.aborted) {
+        interrupted = true;
+        break;
+      }
       await opts.beforeStep?.(step, index);
-      opts.signal?.throwIfAborted(); // the learner may quit before a step
+      if (ctx.signal.aborted) {
+        // the learner may quit before a step
+        interrupted = true;
+        break;
+      }
       const r: StepResult = {
         index,
         title: stepTitle(step),
@@ -270,31 +218,38 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
       ctx.timeline.push({ at: r.startedAt, what: `step ${r.title}` });
       const s0 = Date.now();
       try {
-        await runStep(ctx, step, r);
+        await runStepUntilAborted(ctx, step, r);
         r.ok = true;
       } catch (err) {
-        r.error = (err as Error).message;
-        failed = true;
+        if (ctx.signal.aborted && isAbort(err)) {
+          interrupted = true;
+          r.error = `interrupted (${(ctx.signal.reason as Error)?.message ?? "aborted"})`;
+        } else {
+          r.error = (err as Error).message;
+          failed = true;
+        }
       }
       r.seconds = (Date.now() - s0) / 1000;
       opts.progress.end(r.ok, r.ok ? "" : `\n      ${r.error?.split("\n").join("\n      ")}`);
-      await opts.afterStep?.(step, r);
-      if (failed) break;
+      if (!interrupted) await opts.afterStep?.(step, r);
+      if (failed || interrupted) break;
     }
   } finally {
-    // Teardown always heals, even after a failed check or an interrupt.
+    // Teardown always heals, even after a failed check or an interrupt (heal itself is never aborted).
     if (ctx.faults.active.length) {
       const healed = await healFaults(ctx).catch((e: Error) => ({ error: e.message }));
       notes.push(`teardown healed the faults still active: ${JSON.stringify(healed)}`);
     }
     await ctx.faults.workload?.stop();
+    samples = await sampler.stop();
   }
-  const samples = await sampler.stop();
+  if (interrupted) notes.push(`interrupted after ${results.filter((r) => r.ok).length} of ${scenario.steps.length} steps`);
   return {
     scenario: scenario.name,
     title: scenario.title,
     file: scenario.file,
-    ok: !failed && results.length === scenario.steps.length,
+    ok: !failed && !interrupted && results.length === scenario.steps.length,
+    ...(interrupted ? { interrupted } : {}),
     seconds: (Date.now() - t0) / 1000,
     startedAt: new Date(t0).toISOString(),
     steps: results,

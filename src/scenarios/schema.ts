@@ -1,19 +1,19 @@
 /**
- * Scenario files: ordered steps a trainer can read like the walkthrough. Validated before
- * anything is created; an error names the file, the line and the reason.
+ * Scenario files: ordered steps a trainer can read like the walkthrough. Validated before anything
+ * is created; every problem is reported at once, each as `file:line: path: message`. The step kinds
+ * come from the registries (checks/kinds, faults/kinds): this file has no list of its own.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { join, basename } from "node:path";
+import { join, basename, dirname } from "node:path";
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
 import { z } from "zod";
 import { LabError } from "../util/errors.js";
 import { projectRoot } from "../util/paths.js";
-import { readCompose } from "../hosts/compose.js";
-
-// The compose file is the single source of truth for host names.
-const HOSTS = readCompose(join(projectRoot, "docker-compose.dind.yml")).hosts.map((h) => h.service);
-const hostName = z.string().refine((h) => HOSTS.includes(h), { message: `must be a host of the lab: ${HOSTS.join(", ")}` });
-const seconds = z.number().positive().max(3600);
+import { hostField, seconds } from "../context/fields.js";
+import type { AnyCheckKind, AnyFaultKind, AnyWaitKind } from "../context/step-kinds.js";
+import { WAITS, CHECKS } from "../checks/kinds/index.js";
+import { FAULTS } from "../faults/kinds/index.js";
+import { didYouMean, problemsOf, show, type Problem } from "./problems.js";
 
 const common = {
   name: z.string().min(1).optional(),
@@ -26,7 +26,7 @@ export const runStep = z
   .object({
     ...common,
     /** a host of the lab, or "manager": whichever swarm manager answers (when the usual one may be down) */
-    on: z.string().refine((h) => h === "manager" || HOSTS.includes(h), { message: `must be a host of the lab (${HOSTS.join(", ")}) or "manager"` }),
+    on: hostField("manager"),
     run: z.string().min(1),
     /** name -> regex with one group: the value becomes ${name} (an environment variable) for later commands */
     capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
@@ -39,7 +39,7 @@ export const runStep = z
     /** the output is deterministic: it must equal `walkthrough` */
     same_as_walkthrough: z.boolean().optional(),
     /** where the kernel has no IPVS: replace text in the command, and say why */
-    without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).optional(),
+    without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).strict().optional(),
     timeout: seconds.optional(),
     /** run again every 2 s until it meets its expectations, for at most this many seconds */
     retry: seconds.optional(),
@@ -48,55 +48,94 @@ export const runStep = z
   })
   .strict();
 
-export const WAIT_CONDITIONS = ["swarm-ready", "swarm-leader", "service-running", "galera-synced", "galera-degraded", "host-down", "task-log"] as const;
-export const waitStep = z
-  .object({
-    ...common,
-    wait: z.enum(WAIT_CONDITIONS),
-    service: z.string().optional(),
-    members: z.number().int().min(0).max(9).optional(),
-    /** host-down: the host to watch (default: the host the newest fault stopped) */
-    host: hostName.optional(),
-    pattern: z.string().optional(),
-    timeout: seconds,
-  })
-  .strict();
-
-export const CHECKS = ["swarm-roles", "service-spread", "galera-health", "cluster-address", "replication", "history", "task-log", "no-address-explained", "discovery"] as const;
-export const checkStep = z
-  .object({
-    ...common,
-    check: z.enum(CHECKS),
-    service: z.string().optional(),
-    members: z.number().int().min(1).max(9).optional(),
-    pattern: z.string().optional(),
-    /** discovery: whether the service's tasks must have been given valid or invalid addresses */
-    verdict: z.enum(["valid", "invalid"]).optional(),
-    timeout: seconds.optional(),
-  })
-  .strict();
-
-/** stop's grace in seconds: 0 (the default) is SIGTERM then SIGKILL at once, more is a clean shutdown. */
-const grace = z.number().int().min(0).max(300).optional();
-export const PORTS = ["7946/tcp", "7946/udp", "4789/udp", "2377/tcp", "4567/tcp"] as const;
-export const faultSpec = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("stop"), host: hostName, grace }).strict(),
-  z.object({ kind: z.enum(["kill", "pause", "restart"]), host: hostName }).strict(),
-  z.object({ kind: z.literal("stop-leader"), grace }).strict(),
-  z.object({ kind: z.literal("ports"), host: hostName, ports: z.array(z.enum(PORTS)).min(1), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
-  z.object({ kind: z.literal("isolate"), host: hostName, direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
-  z.object({ kind: z.literal("split"), groups: z.array(z.array(hostName).min(1)).min(2), direction: z.enum(["in", "out", "both"]).default("both") }).strict(),
+/** The write workload a fault step may start: `true` (the seed's service) or which service and login. */
+const workloadField = z.union([
+  z.boolean(),
+  z.object({ service: z.string().optional(), user: z.string().optional(), password: z.string().optional(), database: z.string().optional() }).strict(),
 ]);
-export const faultStep = z.object({ ...common, fault: faultSpec, workload: z.boolean().optional() }).strict();
+
 /** all: every active fault; a host: the active faults that touch it (its stop, its rules, its group). */
-export const healStep = z
-  .object({ ...common, heal: z.string().refine((h) => h === "all" || HOSTS.includes(h), { message: `must be "all" or a host of the lab (${HOSTS.join(", ")})` }) })
-  .strict();
+export const healStep = z.object({ ...common, heal: hostField("all") }).strict();
 
-export const step = z.union([runStep, waitStep, checkStep, faultStep, healStep]);
-export type Step = z.infer<typeof step>;
+export const waitSchema = (k: AnyWaitKind) => z.object({ ...common, wait: z.literal(k.name), timeout: seconds, ...k.fields }).strict();
+export const checkSchema = (k: AnyCheckKind) => z.object({ ...common, check: z.literal(k.name), timeout: seconds.optional(), ...k.fields }).strict();
+export const faultSchema = (k: AnyFaultKind) => z.object({ kind: z.literal(k.name), ...k.fields }).strict();
+const faultStepShape = { ...common, fault: z.record(z.unknown()), workload: workloadField.optional() };
+const faultStepFrame = z.object(faultStepShape).strict();
 
-export const scenarioSchema = z
+export type RunStep = z.infer<typeof runStep>;
+export type HealStep = z.infer<typeof healStep>;
+type Common = { name?: string; explain?: string; explain_zh?: string };
+/** A wait or check step: the fields shown here are those every kind may read; a kind's own are on the object too. */
+export type WaitStep = Common & { wait: string; timeout: number; members?: number; service?: string };
+export type CheckStep = Common & { check: string; timeout?: number; members?: number; service?: string };
+export type FaultStep = Common & { fault: { kind: string; host?: string; [field: string]: unknown }; workload?: z.infer<typeof workloadField> };
+export type Step = RunStep | WaitStep | CheckStep | FaultStep | HealStep;
+export type StepFamily = "run" | "wait" | "check" | "fault" | "heal";
+
+const FAMILY_KEYS: readonly StepFamily[] = ["run", "wait", "check", "fault", "heal"];
+
+let fieldKeys: Set<string> | undefined;
+const knownFieldKeys = () =>
+  (fieldKeys ??= new Set([...Object.keys(runStep.shape), ...Object.keys(faultStepShape), "timeout", ...[...WAITS, ...CHECKS].flatMap((k) => Object.keys(k.fields))]));
+
+const byName = <K extends { name: string }>(list: readonly K[], name: string) => list.find((k) => k.name === name);
+export const waitKind = (name: string) => byName(WAITS, name);
+export const checkKind = (name: string) => byName(CHECKS, name);
+export const faultKindOf = (name: string) => byName(FAULTS, name);
+
+/** Validates one step; returns the parsed step or the problems (paths start at the step). */
+function parseStep(raw: unknown): { step?: Step; problems: Problem[] } {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { problems: [{ path: [], message: `${show(raw)} is not a step: a step is a mapping with one of ${FAMILY_KEYS.join(", ")}` }] };
+  const keys = Object.keys(raw);
+  const families = FAMILY_KEYS.filter((k) => keys.includes(k));
+  if (families.length === 0) {
+    // Only keys that are no field of any step can be a misspelt kind key (`on` is not a typo of `run`).
+    const guesses = keys.filter((k) => !knownFieldKeys().has(k)).map((k) => ({ k, hint: didYouMean(k, FAMILY_KEYS) })).filter((g) => g.hint);
+    if (guesses.length) return { problems: guesses.map((g) => ({ path: [g.k], message: `unknown step key "${g.k}"${g.hint}` })) };
+    return { problems: [{ path: [], message: `not a known step (keys: ${keys.join(", ") || "none"}): a step has one of ${FAMILY_KEYS.join(", ")}` }] };
+  }
+  if (families.length > 1) return { problems: [{ path: [families[1]!], message: `a step has one of ${FAMILY_KEYS.join(", ")}, this one has ${families.join(" and ")}` }] };
+  const family = families[0]!;
+  const parseWith = (schema: z.ZodObject<z.ZodRawShape>): { step?: Step; problems: Problem[] } => {
+    const r = schema.safeParse(raw);
+    return r.success ? { step: r.data as Step, problems: [] } : { problems: problemsOf(r.error, raw, [], Object.keys(schema.shape)) };
+  };
+  const rec = raw as Record<string, unknown>;
+  switch (family) {
+    case "run":
+      return parseWith(runStep);
+    case "heal":
+      return parseWith(healStep);
+    case "wait":
+    case "check": {
+      const list: ReadonlyArray<AnyWaitKind | AnyCheckKind> = family === "wait" ? WAITS : CHECKS;
+      const name = rec[family];
+      const kind = typeof name === "string" ? byName(list, name) : undefined;
+      if (!kind) {
+        return { problems: [{ path: [family], message: `${show(name)} is not a ${family} (${list.map((k) => k.name).join(", ")})${didYouMean(String(name), list.map((k) => k.name))}` }] };
+      }
+      return parseWith(family === "wait" ? waitSchema(kind as AnyWaitKind) : checkSchema(kind as AnyCheckKind));
+    }
+    case "fault": {
+      const frame = faultStepFrame.safeParse(raw);
+      const problems = frame.success ? [] : problemsOf(frame.error, raw, [], Object.keys(faultStepShape));
+      const spec = rec.fault as Record<string, unknown> | undefined;
+      if (!spec || typeof spec !== "object") return { problems };
+      const kind = typeof spec.kind === "string" ? faultKindOf(spec.kind) : undefined;
+      if (!kind) {
+        problems.push({ path: ["fault", "kind"], message: `${show(spec.kind)} is not a fault kind (${FAULTS.map((k) => k.name).join(", ")})${didYouMean(String(spec.kind), FAULTS.map((k) => k.name))}` });
+        return { problems };
+      }
+      const schema = faultSchema(kind);
+      const r = schema.safeParse(spec);
+      if (!r.success) problems.push(...problemsOf(r.error, spec, ["fault"], Object.keys(schema.shape)));
+      return problems.length ? { problems } : { step: { ...(frame.data as object), fault: r.data } as FaultStep, problems };
+    }
+  }
+}
+
+export const scenarioFrame = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/),
     title: z.string(),
@@ -105,23 +144,21 @@ export const scenarioSchema = z
     needs: z.enum(["bare", "swarm", "galera"]),
     /** Environment for every command (the walkthrough's `export HostIP=...`). */
     env: z.record(z.string()).optional(),
-    steps: z.array(step).min(1),
+    steps: z.array(z.unknown()).min(1),
   })
   .strict();
-export type Scenario = z.infer<typeof scenarioSchema> & { file: string };
 
-export function stepKind(s: Step): "run" | "wait" | "check" | "fault" | "heal" {
-  if ("run" in s) return "run";
-  if ("wait" in s) return "wait";
-  if ("check" in s) return "check";
-  if ("fault" in s) return "fault";
+export type Scenario = Omit<z.infer<typeof scenarioFrame>, "steps"> & { steps: Step[]; file: string };
+
+export function stepKind(s: Step): StepFamily {
+  for (const k of FAMILY_KEYS) if (k in s) return k;
   return "heal";
 }
 
 export function stepTitle(s: Step): string {
   if (s.name) return s.name;
   if ("run" in s) return `${s.on}: ${s.run.split("\n")[0]}`;
-  if ("wait" in s) return `wait ${s.wait}${s.members !== undefined ? ` (${s.members})` : ""}`;
+  if ("wait" in s) return `wait ${s.wait}${s.members !== undefined ? ` (${String(s.members)})` : ""}`;
   if ("check" in s) return `check ${s.check}`;
   if ("fault" in s) return `fault ${JSON.stringify(s.fault)}`;
   return `heal ${s.heal}`;
@@ -136,39 +173,56 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: Array<string | numb
   return undefined;
 }
 
-const STEP_KEYS = ["run", "wait", "check", "fault", "heal"] as const;
-
-/** For a step that matches no kind, report the errors of the kind its keys name (run, wait, ...). */
-function describeIssue(issue: z.ZodIssue, raw: unknown): { path: Array<string | number>; message: string } {
-  if (issue.code === "invalid_union") {
-    let value: unknown = raw;
-    for (const k of issue.path) value = (value as Record<string | number, unknown> | undefined)?.[k];
-    const keys = value && typeof value === "object" ? Object.keys(value) : [];
-    const kind = STEP_KEYS.findIndex((k) => keys.includes(k));
-    const branch = kind >= 0 ? issue.unionErrors[kind]?.issues[0] : undefined;
-    if (branch) return describeIssue(branch, raw);
-    return { path: issue.path, message: `not a known step (keys: ${keys.join(", ") || "none"}): a step has one of run, wait, check, fault or heal` };
+/** A scenario file with problems: every one, each with its line. */
+export class ScenarioError extends LabError {
+  override name = "ScenarioError";
+  constructor(
+    readonly file: string,
+    readonly problems: Array<{ line: number | string; path: string; message: string }>,
+  ) {
+    const line = (p: { line: number | string; path: string; message: string }) => `${file}:${p.line}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
+    super(problems.length === 1 ? line(problems[0]!) : `${file} has ${problems.length} problems:\n${problems.map((p) => `  ${line(p)}`).join("\n")}`);
   }
-  return { path: issue.path, message: issue.message };
+}
+
+/** The line of a key itself (not its value) when the path ends at a mapping key. */
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: Array<string | number>): number {
+  const node = nodeAt(doc, path);
+  return node?.range ? lc.linePos(node.range[0]).line : 1;
 }
 
 export function parseScenario(text: string, file: string): Scenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const pos = lineCounter.linePos(e.pos[0]);
-    throw new LabError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split("\n")[0]}`);
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { line: `${pos.line}:${pos.col}`, path: "", message: `not valid YAML: ${e.message.split("\n")[0]}` };
+      }),
+    );
   }
   const raw: unknown = doc.toJS();
-  const parsed = scenarioSchema.safeParse(raw);
-  if (!parsed.success) {
-    const { path, message } = describeIssue(parsed.error.issues[0]!, raw);
-    const node = nodeAt(doc, path);
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-    throw new LabError(`${file}:${line}: ${path.join(".") || "(top)"}: ${message}`);
+  const problems: Problem[] = [];
+  const frame = scenarioFrame.safeParse(raw);
+  if (!frame.success) problems.push(...problemsOf(frame.error, raw, [], Object.keys(scenarioFrame.shape)));
+  const rawSteps = (raw as { steps?: unknown } | null)?.steps;
+  const steps: Step[] = [];
+  if (Array.isArray(rawSteps)) {
+    rawSteps.forEach((s, i) => {
+      const r = parseStep(s);
+      for (const p of r.problems) problems.push({ path: ["steps", i, ...p.path], message: p.message });
+      if (r.step) steps.push(r.step);
+    });
   }
-  return { ...parsed.data, file };
+  if (problems.length || !frame.success) {
+    throw new ScenarioError(
+      file,
+      problems.map((p) => ({ line: lineOf(doc, lineCounter, p.path), path: p.path.join(".") || "(top)", message: p.message })),
+    );
+  }
+  return { ...frame.data, steps, file };
 }
 
 export const scenariosDir = join(projectRoot, "scenarios");
@@ -183,3 +237,6 @@ export function loadScenario(nameOrPath: string): Scenario {
   }
   return s;
 }
+
+/** The folder user files of a scenario are relative to. */
+export const scenarioDir = (s: Scenario) => dirname(s.file);

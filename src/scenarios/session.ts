@@ -8,6 +8,8 @@ import { writeReport, type RunReport } from "../report/report.js";
 import { collectLogs } from "../report/logs.js";
 import { Progress } from "../report/progress.js";
 import type { Profile } from "./profile.js";
+import { DEFAULT_LAB } from "../hosts/naming.js";
+import { isAbort } from "../util/errors.js";
 
 export function allScenarioNames(): string[] {
   return readdirSync(scenariosDir)
@@ -47,12 +49,17 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
   // Validate every file before anything is created.
   const scenarios: Scenario[] = names.map((n) => loadScenario(n));
   const t0 = Date.now();
-  const report: RunReport = { lab: opts.name ?? "swarmlab", profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
+  const report: RunReport = { lab: opts.name ?? DEFAULT_LAB, profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
   let galeraLeft = false;
   /** Records the result; says whether the lab is left as the seed's cluster (every passing Galera scenario ends Synced). */
   const afterScenario = async (l: Lab, scenario: Scenario, result: ScenarioResult): Promise<boolean> => {
     report.scenarios.push(result);
+    if (result.interrupted) {
+      report.ok = false;
+      report.interrupted = true;
+      return false;
+    }
     if (result.ok) return scenario.name === "seed" || scenario.needs === "galera";
     report.ok = false;
     const files = await collectLogs(l, join(opts.reportDir, "logs", scenario.name)).catch(() => []);
@@ -61,7 +68,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
   };
   try {
     for (const scenario of scenarios) {
-      opts.signal?.throwIfAborted();
+      if (opts.signal?.aborted) break;
       process.stderr.write(`\n${scenario.name}: ${scenario.title}\n`);
       const s0 = Date.now();
       // A scenario that needs the seed's cluster reuses the lab the previous one left in that state,
@@ -69,6 +76,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
       if (lab && galeraLeft && scenario.needs === "galera" && !opts.fresh) {
         const check = await runScenario(lab, galeraStartState, { progress, signal: opts.signal });
         report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? "three Synced members" : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
+        if (check.interrupted) break;
         if (check.ok) {
           const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
           galeraLeft = await afterScenario(lab, scenario, result);
@@ -86,6 +94,11 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
         process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
         const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile });
         report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
+        if (setupResult.interrupted) {
+          report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
+          report.interrupted = true;
+          break;
+        }
         if (!setupResult.ok) {
           report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
           report.ok = false;
@@ -97,7 +110,8 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
     }
   } catch (err) {
     report.ok = false;
-    report.scenarios.push({
+    if (opts.signal?.aborted && isAbort(err)) report.interrupted = true;
+    else report.scenarios.push({
       scenario: "(session)",
       title: "set-up",
       file: "",
@@ -112,11 +126,18 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
       writes: [],
       notes: [],
     });
-    if (lab) await collectLogs(lab, join(opts.reportDir, "logs", "session")).catch(() => []);
+    if (lab && !report.interrupted) await collectLogs(lab, join(opts.reportDir, "logs", "session")).catch(() => []);
   } finally {
+    if (opts.signal?.aborted) {
+      report.ok = false;
+      report.interrupted = true;
+    }
     report.seconds = (Date.now() - t0) / 1000;
     writeReport(opts.reportDir, report);
-    if (lab && !opts.keep) await lab.down().catch(() => {});
+    if (lab && !opts.keep) {
+      await lab.down().catch(() => {});
+      if (report.interrupted) progress.note(`removed lab ${lab.name}`);
+    }
   }
   return report;
 }

@@ -44,7 +44,7 @@ export async function nodeList(manager: HostNode): Promise<SwarmNodeRow[]> {
 }
 
 /** Bounded wait until every host is a Ready manager and exactly one is Leader. */
-export async function waitSwarmReady(manager: HostNode, expected: number, timeoutMs = 60_000): Promise<SwarmNodeRow[]> {
+export async function waitSwarmReady(manager: HostNode, expected: number, timeoutMs = 60_000, signal?: AbortSignal): Promise<SwarmNodeRow[]> {
   return waitFor(
     `${expected} Ready managers with one Leader`,
     () => nodeList(manager),
@@ -52,7 +52,7 @@ export async function waitSwarmReady(manager: HostNode, expected: number, timeou
       rows.length === expected &&
       rows.every((r) => r.status === "Ready" && r.managerStatus !== "") &&
       rows.filter((r) => r.managerStatus === "Leader").length === 1,
-    { timeoutMs, intervalMs: 1000 },
+    { timeoutMs, intervalMs: 1000, signal },
     (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "worker"}`).join(" "),
   );
 }

@@ -51,3 +51,16 @@ export class WaitTimeoutError extends LabError {
     super(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${waitedFor}; last seen: ${lastSeen}`);
   }
 }
+
+/** An abort from Ctrl-C, SIGTERM or a caller's AbortSignal (DOMException AbortError or our reason). */
+export function isAbort(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === "AbortError" || (err as { isCanceled?: boolean } | undefined)?.isCanceled === true;
+}
+
+/** The reason an AbortSignal carries, as an Error named AbortError. */
+export function abortError(signal: AbortSignal): Error {
+  const r = signal.reason as unknown;
+  if (r instanceof Error) return r;
+  return new DOMException(typeof r === "string" ? r : "aborted", "AbortError");
+}

@@ -1,5 +1,5 @@
 import { execa, type Options } from "execa";
-import { CommandError } from "./errors.js";
+import { CommandError, abortError } from "./errors.js";
 
 export interface RunResult {
   stdout: string;
@@ -16,6 +16,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   env?: Record<string, string>;
   cwd?: string;
+  /** Ctrl-C/SIGTERM or a caller: the command is killed and run() rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** Runs argv (no shell) and throws a CommandError carrying the command and its output on failure. */
@@ -29,8 +31,14 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     env: opts.env,
     cwd: opts.cwd,
     stripFinalNewline: true,
+    cancelSignal: opts.signal,
+    // The lab kills its own children on abort; execa's exit hook (signal-exit) would otherwise
+    // re-raise SIGTERM and end the process before the lab is cleaned up.
+    cleanup: false,
   };
+  if (opts.signal?.aborted) throw abortError(opts.signal);
   const r = await execa(file, args, execaOpts);
+  if (r.isCanceled && opts.signal) throw abortError(opts.signal);
   const stdout = String(r.stdout ?? "");
   const stderr = String(r.stderr ?? "");
   const exitCode = r.exitCode ?? -1;

@@ -1,6 +1,35 @@
-import { WaitTimeoutError } from "./errors.js";
+import { WaitTimeoutError, abortError } from "./errors.js";
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A pause that an abort cuts short (rejecting with the abort's reason). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise<void>((r) => setTimeout(r, ms));
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError(signal));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Settles with `p`, or rejects as soon as `signal` aborts (p's work may go on; its result is dropped). */
+export function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -22,16 +51,17 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let last = "nothing yet";
   for (;;) {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw abortError(signal);
     try {
-      const value = await probe();
+      const value = await untilAborted(probe(), signal);
       if (done(value)) return value;
       last = describe(value);
     } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
       last = `error: ${(err as Error).message.split("\n")[0]}`;
     }
     if (Date.now() >= deadline) throw new WaitTimeoutError(what, timeoutMs, last);
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), signal);
   }
 }
 

@@ -6,7 +6,7 @@
 import Table from "cli-table3";
 import { styleText } from "node:util";
 import type { Step } from "../scenarios/schema.js";
-import type { StepResult } from "../scenarios/context.js";
+import type { StepResult } from "../context/run-context.js";
 import { compareOutputs } from "./compare.js";
 import { summariseDetails } from "../report/details.js";
 

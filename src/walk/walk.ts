@@ -8,6 +8,9 @@ import { runSession } from "../scenarios/session.js";
 import { loadScenario, stepTitle, type Step } from "../scenarios/schema.js";
 import { Progress } from "../report/progress.js";
 import type { RunReport } from "../report/report.js";
+import { LabError } from "../util/errors.js";
+import { colourOn } from "../util/colour.js";
+import type { Profile } from "../scenarios/profile.js";
 import { explanation, labels, renderAfter, renderBefore, type Lang } from "./render.js";
 
 export interface WalkOptions {
@@ -19,6 +22,18 @@ export interface WalkOptions {
   signal?: AbortSignal;
   out?: NodeJS.WriteStream;
   input?: NodeJS.ReadStream;
+  /** Pause from this step on (1-based); the steps before it run without pausing (to pick up where a walk stopped). */
+  from?: number;
+  /** Timers: the walkthrough's defaults or tuned. */
+  profile?: Profile;
+}
+
+export interface WalkResult {
+  report: RunReport;
+  /** The learner pressed q before this step (0-based); undefined when the walk ran to its end. */
+  stoppedBefore?: number;
+  steps: number;
+  stepTitles: string[];
 }
 
 type Key = "next" | "explain" | "auto" | "quit";
@@ -70,36 +85,42 @@ function readKey(input: NodeJS.ReadStream): Promise<Key> {
   });
 }
 
-export async function walk(scenarioName: string, opts: WalkOptions): Promise<RunReport> {
+export async function walk(scenarioName: string, opts: WalkOptions): Promise<WalkResult> {
   const out = opts.out ?? process.stdout;
   const input = opts.input ?? process.stdin;
   const scenario = loadScenario(scenarioName); // refuse a bad file before anything is made
   const L = labels(opts.lang);
-  const render = { lang: opts.lang, width: out.columns ?? 120, colour: Boolean(out.isTTY) };
+  const render = { lang: opts.lang, width: out.columns ?? 120, colour: colourOn(out) };
   const progress = new Progress();
   const quit = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, quit.signal]) : quit.signal;
   let auto = opts.auto;
   const steps = scenario.steps;
+  if (opts.from !== undefined && (!Number.isInteger(opts.from) || opts.from < 1 || opts.from > steps.length)) {
+    throw new LabError(`--from ${opts.from}: ${scenario.name} has steps 1 to ${steps.length}`);
+  }
+  let stoppedBefore: number | undefined;
   const write = (s: string) => out.write(`${s}\n`);
   write(`\n${scenario.title}${scenario.description ? `\n\n${scenario.description.trim()}` : ""}\n`);
-  return runSession([scenario.file], {
+  const report = await runSession([scenario.file], {
     name: opts.name,
     reportDir: opts.reportDir,
     keep: opts.keep,
+    profile: opts.profile,
     progress,
     signal,
     hooks: {
       beforeStep: async (step: Step, index: number) => {
         progress.muted = true;
         write(`\n${renderBefore(step, stepTitle(step), index, steps.length, render)}`);
-        while (!auto) {
+        while (!auto && index + 1 >= (opts.from ?? 1)) {
           write(L.keys);
           const k = await readKey(input);
           if (k === "next") break;
           if (k === "auto") auto = true;
           if (k === "quit") {
-            quit.abort(new Error("stopped by the user"));
+            stoppedBefore = index;
+            quit.abort(new DOMException("stopped by the learner", "AbortError"));
             return;
           }
           if (k === "explain") write(explanation(step, opts.lang) ?? L.noExplain);
@@ -110,4 +131,14 @@ export async function walk(scenarioName: string, opts: WalkOptions): Promise<Run
       },
     },
   });
+  return { report, stoppedBefore, steps: steps.length, stepTitles: steps.map(stepTitle) };
+}
+
+/** What a learner who pressed q reads: where the walk stopped, how to pick up there, how to start over. */
+export function stoppedMessage(scenario: string, r: WalkResult, kept: boolean): string {
+  const n = (r.stoppedBefore ?? 0) + 1;
+  const lines = [`Stopped before step ${n} of ${r.steps} (${r.stepTitles[n - 1]}).${kept ? " The lab is kept." : " The lab was removed."}`];
+  if (n > 1) lines.push(`To pick up there: swarmlab walk ${scenario} --from ${n}   (steps 1-${n - 1} run again without pausing)`);
+  lines.push(`To start over:    swarmlab walk ${scenario}`);
+  return lines.join("\n");
 }

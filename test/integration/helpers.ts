@@ -1,5 +1,8 @@
 import Docker from "dockerode";
 
+/** The suite's own lab: `npm test` never replaces a lab it did not create (a trainer's `swarmlab`). */
+export const TEST_LAB = "swarmlab-test";
+
 /** Everything on the real engine that carries a lab's label. */
 export async function labelled(lab: string): Promise<{ containers: number; networks: number; volumes: number }> {
   const docker = new Docker();

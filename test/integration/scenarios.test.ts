@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { allScenarioNames } from "../../src/scenarios/session.js";
 import { runSession } from "../../src/scenarios/session.js";
 import type { RunReport } from "../../src/report/report.js";
-import type { ScenarioResult } from "../../src/scenarios/runner.js";
-import { labelled, renderPage } from "./helpers.js";
+import type { ScenarioResult } from "../../src/context/run-context.js";
+import { labelled, renderPage, TEST_LAB } from "./helpers.js";
 import { resolve } from "node:path";
 import { statSync } from "node:fs";
 
@@ -21,7 +21,7 @@ const DIR = "reports/test-scenarios";
 let report: RunReport;
 
 beforeAll(async () => {
-  report = await runSession(SCENARIOS, { reportDir: DIR });
+  report = await runSession(SCENARIOS, { name: TEST_LAB, reportDir: DIR });
 }, 80 * 60_000);
 
 function scenario(name: string): ScenarioResult {
@@ -168,6 +168,6 @@ describe("every shipped scenario on a real lab", () => {
 
   it("the whole run passed and left nothing behind", async () => {
     expect(report.ok).toBe(true);
-    expect(await labelled("swarmlab")).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await labelled(TEST_LAB)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { noteFault, noteHeal, noteSynced, noteVisible, recoveryRows, type RecoveryRecord } from "../../src/faults/recovery.js";
-import { describeFault, faultsToHeal, type ActiveFault } from "../../src/faults/nemesis.js";
+import { describeFault } from "../../src/faults/nemesis.js";
+import { faultsToHeal } from "../../src/faults/active.js";
+import type { ActiveFault } from "../../src/context/run-context.js";
 
 describe("recovery figures", () => {
   it("keeps, per fault, when it showed and when all members were Synced after the fault and after the heal", () => {

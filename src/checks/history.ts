@@ -1,0 +1,25 @@
+/** The history check: after heal and reform, every member is read and the workload's history judged. */
+import type { RunContext } from "../context/run-context.js";
+import { connect, galeraMembers, memberLabel } from "./galera.js";
+import { checkWriteHistory } from "../faults/history.js";
+import { LabError } from "../util/errors.js";
+
+export async function checkHistory(ctx: RunContext, credentials?: { user?: string; password?: string }): Promise<Record<string, unknown>> {
+  const w = ctx.faults.workload;
+  if (!w) throw new LabError("no write workload ran in this scenario (a fault step needs `workload: true`)");
+  await w.stop();
+  const rows: Record<string, string[]> = {};
+  for (const m of await galeraMembers(ctx.lab, w.service)) {
+    const c = await connect(m, { user: credentials?.user ?? w.user, password: credentials?.password ?? w.password ?? ctx.password });
+    try {
+      const [r] = await c.query(`SELECT id FROM ${w.table}`);
+      rows[memberLabel(m)] = (r as Array<{ id: string }>).map((x) => x.id);
+    } finally {
+      c.destroy();
+    }
+  }
+  const verdict = checkWriteHistory(w.history, rows);
+  ctx.timeline.push({ at: new Date().toISOString(), what: "history checked", data: verdict.counts });
+  if (!verdict.ok) throw new LabError(`write history check failed: ${verdict.problems.join("; ")}`);
+  return { service: w.service, counts: verdict.counts, members: Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, v.length])) };
+}

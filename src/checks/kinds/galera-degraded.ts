@@ -1,0 +1,37 @@
+import { defineWait } from "../../context/step-kinds.js";
+import type { RunContext } from "../../context/run-context.js";
+import { members } from "../../context/fields.js";
+import { waitFor } from "../../util/wait.js";
+import { galeraView, describeView } from "../conditions.js";
+import { swarmView } from "../swarm-view.js";
+import { noteVisible } from "../../faults/recovery.js";
+import { activeCauses } from "../../faults/active.js";
+
+/**
+ * Waits for the partition to show in Galera: `n` Primary members of that size, and every other
+ * running member non-Primary or unreachable (0: no Primary at all, and one member says so itself).
+ */
+export async function waitDegraded(ctx: RunContext, n: number, timeoutMs: number): Promise<Record<string, unknown>> {
+  const view = await waitFor(
+    n === 0 ? "every running Galera member to be non-Primary" : `Galera to split: ${n} members Primary with size ${n}, the rest non-Primary`,
+    () => galeraView(ctx),
+    (v) => {
+      const primary = v.filter((m) => m.status === "Primary" && m.size === n);
+      const answeringOthers = v.filter((m) => m.status && m.status !== "Primary");
+      return primary.length === n && v.length > n && v.every((m) => (m.status === "Primary" ? m.size === n : true)) && (n > 0 || answeringOthers.length > 0);
+    },
+    { timeoutMs, intervalMs: 1000, signal: ctx.signal },
+    describeView,
+  );
+  const seconds = noteVisible(ctx.recoveries, n === 0 ? "Galera: no Primary component" : `Galera: ${n} Primary, the rest not`, Date.now(), activeCauses(ctx));
+  const swarm = await swarmView(ctx);
+  ctx.timeline.push({ at: new Date().toISOString(), what: "galera degraded", data: { view, swarm } });
+  return { faultVisibleSeconds: seconds, members: view, swarm };
+}
+
+export default defineWait({
+  name: "galera-degraded",
+  doc: "the split shows in Galera: `members` (default 2) Primary with that size, the rest non-Primary (0: no Primary anywhere)",
+  fields: { members: members.optional() },
+  run: (ctx, s) => waitDegraded(ctx, s.members ?? 2, s.timeout * 1000),
+});

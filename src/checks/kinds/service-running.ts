@@ -1,0 +1,10 @@
+import { defineWait } from "../../context/step-kinds.js";
+import { members, serviceName } from "../../context/fields.js";
+import { waitServiceRunning } from "../conditions.js";
+
+export default defineWait({
+  name: "service-running",
+  doc: "the service (default `mysql-galera`) exists and has `members` running tasks (default 3)",
+  fields: { service: serviceName.optional(), members: members.optional() },
+  run: async (ctx, s) => ({ tasks: (await waitServiceRunning(ctx, s.members ?? 3, s.timeout * 1000, s.service)).length }),
+});

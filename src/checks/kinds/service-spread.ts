@@ -1,0 +1,10 @@
+import { defineCheck } from "../../context/step-kinds.js";
+import { members, serviceName } from "../../context/fields.js";
+import { checkServiceSpread } from "../conditions.js";
+
+export default defineCheck({
+  name: "service-spread",
+  doc: "`members` running tasks (default 3) of `service` on as many different hosts, and `docker service ls` says n/n",
+  fields: { members: members.optional(), service: serviceName.optional() },
+  run: (ctx, s) => checkServiceSpread(ctx, s.members ?? 3, s.service),
+});
