@@ -56,8 +56,8 @@ export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = fal
   const manager = await reachableManager(lab);
   const filters: Record<string, string[]> = { service: [service] };
   if (!all) filters["desired-state"] = ["running"];
-  const tasks = (await manager.api.listTasks({ filters })) as ApiTask[];
-  const nodes = (await manager.api.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>;
+  const tasks = (await manager.engine(`list the tasks of service ${service}`, (api) => api.listTasks({ filters }))) as ApiTask[];
+  const nodes = (await manager.engine("list the swarm's nodes", (api) => api.listNodes())) as Array<{ ID: string; Description?: { Hostname?: string } }>;
   const hostnameOf = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   return tasks.map((t) => {
     const nodeHostname = hostnameOf.get(t.NodeID ?? "") ?? "";

@@ -1,5 +1,6 @@
 import Docker from "dockerode";
 import { run, type RunOptions, type RunResult } from "../util/run.js";
+import { LabError } from "../util/errors.js";
 
 /** Port where each host's inner dockerd also listens, on the lab's own bridge only. */
 export const INNER_API_PORT = 2375;
@@ -32,6 +33,20 @@ export class HostNode {
   /** Runs a shell command line inside the host, as a person at its prompt would, with variables set. */
   sh(command: string, opts: RunOptions = {}, vars: Record<string, string> = {}): Promise<RunResult> {
     return this.exec(["sh", "-c", command], opts, vars);
+  }
+
+  /**
+   * A call to the host's own engine API, its failure worded with the operation, the host and the
+   * engine's whole message (not cut to a line).
+   */
+  async engine<T>(operation: string, call: (api: Docker) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.api);
+    } catch (err) {
+      const e = err as { statusCode?: number; json?: { message?: string }; message?: string; code?: string };
+      const msg = e.json?.message ?? e.message ?? String(err);
+      throw new LabError(`${operation} on ${this.name}'s engine (${this.address}:${INNER_API_PORT}) failed${e.statusCode ? ` (${e.statusCode})` : ""}: ${msg}${e.code ? ` [${e.code}]` : ""}`, { cause: err });
+    }
   }
 
   /** The docker CLI of the host's own engine. */
