@@ -68,6 +68,8 @@ export class LabDriver {
     const kind = faultKindOf(String(spec.kind));
     if (!kind) throw new LabError(`fault: "${String(spec.kind)}" is not a fault kind (${FAULTS.map((k) => k.name).join(", ")})`);
     const parsed = validated(`fault ${spec.kind}`, faultSchema(kind), spec);
+    const crossProblems = kind.check?.(parsed as never) ?? [];
+    if (crossProblems.length) throw new ScenarioError(`fault ${spec.kind}`, crossProblems.map((p) => ({ line: 0, path: p.field, message: p.message })));
     return applyFault(this.ctx, parsed as FaultSpec, opts.workload ?? false);
   }
 

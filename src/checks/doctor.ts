@@ -32,6 +32,21 @@ export interface DoctorFacts {
   labExists: boolean;
   /** "docker1->docker2 7946/tcp" -> reachable? (only after up) */
   portProbes: Record<string, boolean>;
+  /** What the kernel offers the link, dns and mtu faults (asked inside a lab host when one is up). */
+  faultRoutes?: Record<"netem" | "statistic" | "hashlimit" | "TEE" | "NFQUEUE", boolean>;
+  /** Capabilities a lab host holds that could touch the machine itself (after up). */
+  hostRiskyCaps?: string[];
+}
+
+/** Capabilities a lab host must never hold: each reaches past the lab into the machine. */
+export const RISKY_CAPS: Record<number, string> = { 16: "SYS_MODULE", 17: "SYS_RAWIO", 22: "SYS_BOOT", 25: "SYS_TIME", 34: "WAKE_ALARM", 33: "MAC_ADMIN", 32: "MAC_OVERRIDE", 24: "SYS_RESOURCE", 28: "LEASE", 35: "BLOCK_SUSPEND", 37: "AUDIT_READ", 30: "AUDIT_CONTROL" };
+
+/** Capability names held in a CapEff hex mask that are in RISKY_CAPS. */
+export function riskyCapsIn(capEffHex: string): string[] {
+  const bits = BigInt(`0x${capEffHex.trim() || "0"}`);
+  return Object.entries(RISKY_CAPS)
+    .filter(([n]) => ((bits >> BigInt(Number(n))) & 1n) === 1n)
+    .map(([, name]) => name);
 }
 
 export function verdicts(f: DoctorFacts): Check[] {
@@ -76,6 +91,21 @@ export function verdicts(f: DoctorFacts): Check[] {
         : { name: "swarm ports", verdict: "ok", detail: `2377/tcp, 7946/tcp reachable between all hosts (${probes.length} probes)` },
     );
   } else c.push({ name: "swarm ports", verdict: "info", detail: "checked after `swarmlab up --swarm`" });
+  if (f.faultRoutes) {
+    const r = f.faultRoutes;
+    const link = r.netem
+      ? "tc netem: delay, jitter, loss, duplicate, corrupt and rate on a host's whole link; netfilter for peers and ports"
+      : `no netem in this kernel: the link fault takes netfilter's route (${[r.statistic && "loss: statistic", r.hashlimit && "rate: hashlimit", r.TEE && "duplicate: TEE", r.NFQUEUE && "delay, jitter, corrupt: NFQUEUE + nfq-delay"].filter(Boolean).join("; ")})`;
+    const missing = (["statistic", "hashlimit", "TEE", "NFQUEUE"] as const).filter((k) => !r[k]);
+    c.push({ name: "fault routes", verdict: !r.netem && missing.length ? "warn" : "ok", detail: missing.length && !r.netem ? `${link}; missing: ${missing.join(", ")} (those link parameters are refused)` : link });
+  }
+  if (f.hostRiskyCaps) {
+    c.push(
+      f.hostRiskyCaps.length
+        ? { name: "host privilege", verdict: "warn", detail: `lab hosts hold ${f.hostRiskyCaps.join(", ")}: a command inside one could reach this machine (its clock, its modules)` }
+        : { name: "host privilege", verdict: "ok", detail: "lab hosts hold no SYS_TIME, SYS_MODULE, SYS_BOOT, SYS_RAWIO...: nothing inside one can set this machine's clock or load a module" },
+    );
+  }
   return c;
 }
 
@@ -126,6 +156,19 @@ export async function gatherFacts(labName: string): Promise<DoctorFacts> {
   if (clash) facts.subnetClash = `${hosts?.subnet ?? topo.subnet} is used by ${clash.owner}${facts.labExists ? " (this lab)" : ""}`;
   if (hosts) {
     const lab = new Lab(docker, hosts, false);
+    const first = lab.nodes[0]!;
+    const probe = async (cmd: string) => (await first.sh(cmd, { allowFailure: true, timeoutMs: 15_000 }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
+    // Each netfilter extension is tried for real in a scratch chain of the host (then removed).
+    const ipt = (args: string) => `iptables -w 5 -N swl-doctor 2>/dev/null; iptables -w 5 -A swl-doctor ${args} && iptables -w 5 -F swl-doctor; iptables -w 5 -X swl-doctor`;
+    facts.faultRoutes = {
+      netem: await probe("tc qdisc add dev lo root netem delay 0ms && tc qdisc del dev lo root"),
+      statistic: await probe(ipt("-m statistic --mode random --probability 0.5 -j RETURN")),
+      hashlimit: await probe(ipt("-m hashlimit --hashlimit-above 1000b/s --hashlimit-name swldoc -j RETURN")),
+      TEE: await probe("iptables -w 5 -t mangle -N swl-doctor 2>/dev/null; iptables -w 5 -t mangle -A swl-doctor -j TEE --gateway 127.0.0.1 && iptables -w 5 -t mangle -F swl-doctor; iptables -w 5 -t mangle -X swl-doctor"),
+      NFQUEUE: await probe(ipt("-j NFQUEUE --queue-num 999 --queue-bypass")),
+    };
+    const caps = await first.exec(["sh", "-c", "grep CapEff /proc/1/status | awk '{print $2}'"], { allowFailure: true }).catch(() => ({ stdout: "" }));
+    if (caps.stdout.trim()) facts.hostRiskyCaps = riskyCapsIn(caps.stdout);
     // The lab's IPVS fact from inside a host, where the swarm actually runs.
     for (const from of lab.nodes) {
       for (const to of lab.nodes) {

@@ -5,6 +5,7 @@ import { EXIT, cliSignal, interruptedExitCode, interruptingSignal } from "./sign
 import { registerLabCommands } from "./lab-commands.js";
 import { registerRunCommands } from "./run-commands.js";
 import { registerBenchCommand } from "./bench-command.js";
+import { registerChaosCommand } from "./chaos-command.js";
 
 
 export { EXIT };
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLabCommands(program);
   registerRunCommands(program);
   registerBenchCommand(program);
+  registerChaosCommand(program);
   try {
     await program.parseAsync(argv);
     const interrupted = interruptedExitCode();

@@ -63,6 +63,8 @@ export interface ActiveFault {
 export interface FaultBook {
   active: ActiveFault[];
   workload?: Workload;
+  /** A chaos run keeps the workload going between faults (heal would stop it when none is left). */
+  keepWorkload?: boolean;
 }
 
 export interface TimelineEvent {
@@ -94,6 +96,8 @@ export interface RunContext {
   /** The host that was Leader before a stop-leader fault. */
   formerLeader?: string;
   timeline: TimelineEvent[];
+  /** What a chaos step ran: its schedule and figures. */
+  chaos?: Record<string, unknown>;
 }
 
 /** What the sampler saw every few seconds (the timeline picture). */
@@ -125,4 +129,6 @@ export interface ScenarioResult {
   /** The write workload's outcomes in 5-second buckets. */
   writes: WriteBucket[];
   notes: string[];
+  /** A chaos step's schedule and figures (report.json `chaos`). */
+  chaos?: Record<string, unknown>;
 }

@@ -16,6 +16,8 @@ interface Declared<F extends z.ZodRawShape> {
   doc: string;
   /** Its fields beyond the common ones (name, explain, and for waits `timeout`). */
   fields: F;
+  /** What walk tells a learner it does, in English and in the walkthrough's language (default: doc). */
+  teach?: { en: string; zh: string };
   /** A YAML example of the step, for the docs (optional). */
   example?: string;
 }
@@ -48,6 +50,8 @@ export interface FaultKind<F extends z.ZodRawShape = z.ZodRawShape> extends Decl
   apply(ctx: RunContext, spec: z.infer<z.ZodObject<F>> & { kind: string }): Promise<FaultEffect>;
   /** A short description for reports ("ports docker3 4789/udp (both)"); default: kind and host. */
   describe?(spec: z.infer<z.ZodObject<F>> & { kind: string }, target?: string): string;
+  /** Problems between fields (each names its field), found before anything starts. */
+  check?(spec: z.infer<z.ZodObject<F>> & { kind: string }): Array<{ field: string; message: string }>;
   /** Does this fault take its host's member out of the cluster (for chaos' majority rule)? */
   takesHostOut?: boolean;
 }

@@ -6,7 +6,7 @@
  * Every decision is printed as one line "[swarmlab-discovery] {json}" so checks can read it from the task log.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { promises as dns } from "node:dns";
 import { hostname } from "node:os";
 import { parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
@@ -344,10 +344,29 @@ function configArgs(): string[] {
   ];
 }
 
+/**
+ * mariadbd runs under libfaketime with a control file the lab's `clock` fault writes ("+300",
+ * "+0 x2.0"); "+0" (the start) is real time. Only the wall clock is faked: Galera's timers use the
+ * monotonic clock. Set SWARMLAB_FAKETIME=off to run without it.
+ */
+export const FAKETIME_FILE = "/run/swarmlab/faketime";
+function clockEnv(): Record<string, string> {
+  const lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+  if (env.SWARMLAB_FAKETIME === "off" || !existsSync(lib)) return {};
+  mkdirSync("/run/swarmlab", { recursive: true });
+  if (!existsSync(FAKETIME_FILE)) writeFileSync(FAKETIME_FILE, "+0\n");
+  return {
+    LD_PRELOAD: lib,
+    FAKETIME_TIMESTAMP_FILE: FAKETIME_FILE,
+    FAKETIME_CACHE_DURATION: "1",
+    FAKETIME_DONT_FAKE_MONOTONIC: "1",
+  };
+}
+
 function startMariadbd(args: string[], plan: { own: string; clusterAddress: string; bootstrap: boolean }, keep: (() => Promise<void>) | null): void {
   say("start-mariadbd", { clusterAddress: plan.clusterAddress, nodeAddress: plan.own, bootstrap: plan.bootstrap, args });
   writeFileSync("/tmp/swarmlab-plan.json", JSON.stringify(plan));
-  const child = spawn("mariadbd", args, { stdio: "inherit" });
+  const child = spawn("mariadbd", args, { stdio: "inherit", env: { ...process.env, ...clockEnv() } });
   for (const sig of ["SIGTERM", "SIGINT", "SIGQUIT"] as const) process.on(sig, () => child.kill(sig));
   if (keep) void keep();
   child.on("exit", (code, signal) => {

@@ -9,6 +9,18 @@ export interface Rule {
   host: string;
   /** iptables arguments after -A/-D, e.g. ["INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"] */
   spec: string[];
+  /** A table other than filter (mangle for TEE). */
+  table?: string;
+  /** Inside the network namespace of this process (a task's), as the host sees its PID; default the host's own. */
+  netnsPid?: number;
+  /** What the rule is for, in reports (the task it is in). */
+  note?: string;
+}
+
+/** The iptables command line that adds (-I) or deletes (-D) a rule, as the host runs it. */
+export function iptablesArgv(rule: Rule, op: "add" | "delete"): string[] {
+  const argv = ["iptables", "-w", "5", ...(rule.table ? ["-t", rule.table] : []), op === "add" ? "-I" : "-D", ...rule.spec];
+  return rule.netnsPid ? ["nsenter", "-t", String(rule.netnsPid), "-n", ...argv] : argv;
 }
 
 export function portRules(host: string, ports: string[], direction: Direction): Rule[] {

@@ -4,7 +4,7 @@
  */
 import type { ActiveFault, FaultSpec, RunContext } from "../context/run-context.js";
 import type { AnyFaultKind } from "../context/step-kinds.js";
-import type { Rule } from "./grudge.js";
+import { iptablesArgv, type Rule } from "./grudge.js";
 import { FAULTS } from "./kinds/index.js";
 import { serviceTasks } from "../checks/galera.js";
 import { swarmView } from "../checks/swarm-view.js";
@@ -27,9 +27,10 @@ export function describeFault(spec: FaultSpec, target?: string): string {
 
 async function iptables(ctx: RunContext, op: "-A" | "-D", rule: Rule): Promise<void> {
   // -I puts the DROP before docker's own ACCEPT rules
-  const argv = ["iptables", "-w", "5", op === "-A" ? "-I" : "-D", ...rule.spec];
-  await ctx.lab.host(rule.host).exec(argv, { timeoutMs: 15_000 });
+  await ctx.lab.host(rule.host).exec(iptablesArgv(rule, op === "-A" ? "add" : "delete"), { timeoutMs: 15_000 });
 }
+
+const ruleText = (r: Rule) => `${r.host}${r.note ? ` (${r.note})` : ""}: ${iptablesArgv(r, "add").join(" ")}`;
 
 export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boolean | WorkloadOptions): Promise<Record<string, unknown>> {
   ctx.signal.throwIfAborted();
@@ -70,7 +71,7 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   return {
     target: effect.target,
     ...(effect.route ? { route: effect.route } : {}),
-    rules: rules.map((r) => `${r.host}: iptables -I ${r.spec.join(" ")}`),
+    rules: rules.map(ruleText),
     ...effect.details,
     swarm: await swarmView(ctx),
   };
@@ -82,10 +83,15 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
  * the cleanup). The write workload stops when no fault is left.
  */
 export async function healFaults(ctx: RunContext, which: "all" | string = "all"): Promise<Record<string, unknown>> {
+  return healActive(ctx, faultsToHeal(ctx.faults.active, which), which === "all" ? "heal" : `heal ${which}`);
+}
+
+/** Heals exactly these active faults (a chaos schedule heals one at a time). */
+export async function healActive(ctx: RunContext, selected: ActiveFault[], label: string): Promise<Record<string, unknown>> {
   const book = ctx.faults;
   const done: string[] = [];
   const errors: string[] = [];
-  const chosen = faultsToHeal(book.active, which);
+  const chosen = [...selected];
   const healedRecords = chosen.map((f) => f.record);
   book.active = book.active.filter((f) => !chosen.includes(f));
   const stopped: string[] = [];
@@ -95,7 +101,7 @@ export async function healFaults(ctx: RunContext, which: "all" | string = "all")
     for (const r of [...f.rules].reverse()) {
       try {
         await iptables(ctx, "-D", r);
-        done.push(`${r.host}: iptables -D ${r.spec.join(" ")}`);
+        done.push(ruleText(r).replace(" -I ", " -D "));
       } catch (e) {
         errors.push((e as Error).message.split("\n")[0]!);
       }
@@ -129,8 +135,8 @@ export async function healFaults(ctx: RunContext, which: "all" | string = "all")
     }),
   );
   noteHeal(ctx.recoveries, Date.now(), healedRecords);
-  ctx.timeline.push({ at: new Date().toISOString(), what: which === "all" ? "heal" : `heal ${which}`, data: done });
-  if (book.workload && !book.active.length) await book.workload.stop();
+  ctx.timeline.push({ at: new Date().toISOString(), what: label, data: done });
+  if (book.workload && !book.active.length && !book.keepWorkload) await book.workload.stop();
   if (errors.length) throw new LabError(`heal left work undone: ${errors.join("; ")}`);
   return { healed: done };
 }

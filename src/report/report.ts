@@ -17,6 +17,8 @@ export interface RunReport {
   setup: Array<{ title: string; seconds: number }>;
   /** Stopped by Ctrl-C/SIGTERM (or a learner's `q` in walk) before the end. */
   interrupted?: boolean;
+  /** The last chaos step's schedule and figures (`chaos.schedule`), when a run had one. */
+  chaos?: Record<string, unknown>;
 }
 
 const xml = (s: string) =>
@@ -40,6 +42,20 @@ export function junitXml(report: RunReport): string {
 /** The timeline page of a scenario, in the report folder. */
 export const timelineFile = (scenario: string) => `timeline-${scenario.replace(/[^a-z0-9-]+/gi, "_")}.html`;
 
+/** A chaos step: its figures, then its schedule as run (planned and actual times). */
+function chaosSummary(c: Record<string, unknown>): string[] {
+  const writes = (c.writes ?? {}) as Record<string, number>;
+  const schedule = (c.schedule ?? []) as Array<{ index: number; fault: string; plannedStartSeconds: number; plannedHealSeconds: number; startedAtSeconds?: number; healedAtSeconds?: number; error?: string }>;
+  const n = (v?: number) => (v === undefined ? "-" : v.toFixed(1));
+  return [
+    `Chaos, seed ${String(c.seed)}: ${String(c.faultsInjected)} faults injected; writes ok ${writes.ok ?? 0}, failed ${writes.failed ?? 0}, unknown ${writes.unknown ?? 0}; longest unavailability ${n(c.longestUnavailableSeconds as number)} s; all Synced ${n(c.syncedAfterSeconds as number)} s after the schedule ended.`,
+    "",
+    "| # | fault | planned start–heal (s) | started | healed |",
+    "| --- | --- | --- | --- | --- |",
+    ...schedule.map((e) => `| ${e.index} | \`${e.fault}\` | ${e.plannedStartSeconds}–${e.plannedHealSeconds} | ${n(e.startedAtSeconds)} | ${e.error ? `✗ ${e.error}` : n(e.healedAtSeconds)} |`),
+  ];
+}
+
 export function markdownSummary(report: RunReport): string {
   const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`${report.profile && report.profile !== "walkthrough" ? `, ${report.profile} profile` : ""}, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
   if (report.setup.length) {
@@ -62,6 +78,7 @@ export function markdownSummary(report: RunReport): string {
       out.push("", "| figure | value |", "| --- | --- |", ...Object.entries(s.figures).map(([k, v]) => `| ${k} | ${v.toFixed(1)} s |`));
     }
     if (s.recoveries?.length) out.push("", "Recovery:", "", ...recoveryRows(s.recoveries));
+    if (s.chaos) out.push("", ...chaosSummary(s.chaos));
     out.push("");
   }
   return out.join("\n");

@@ -7,6 +7,8 @@ import { checkKind, waitKind } from "./schema.js";
 import type { RunContext, ScenarioResult, StepResult } from "../context/run-context.js";
 import { LabError, isAbort } from "../util/errors.js";
 import { applyFault, healFaults } from "../faults/nemesis.js";
+import { runChaos, parseDuration, DEFAULT_CHAOS_FAULTS } from "../faults/chaos.js";
+import type { ChaosFaultKind } from "../faults/generator.js";
 import { activeCauses } from "../faults/active.js";
 import { noteVisible } from "../faults/recovery.js";
 import { reachableManager } from "../checks/galera.js";
@@ -126,6 +128,28 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void
   }
   if ("fault" in step) {
     r.details = await applyFault(ctx, step.fault, step.workload ?? false);
+    return;
+  }
+  if ("chaos" in step) {
+    const c = step.chaos;
+    const result = await runChaos(
+      ctx,
+      {
+        seed: c.seed,
+        durationSeconds: parseDuration(c.duration),
+        hosts: c.hosts ?? ctx.lab.nodes.map((n) => n.name),
+        faults: (c.faults as ChaosFaultKind[] | undefined) ?? DEFAULT_CHAOS_FAULTS,
+        allowMajorityLoss: c.allow_majority_loss,
+        maxConcurrent: c.max_concurrent,
+        minFaultSeconds: c.min_fault_seconds,
+        maxFaultSeconds: c.max_fault_seconds,
+        minPauseSeconds: c.min_pause_seconds,
+        maxPauseSeconds: c.max_pause_seconds,
+      },
+      { syncedTimeoutSeconds: c.synced_timeout },
+    );
+    r.details = result as unknown as Record<string, unknown>;
+    ctx.chaos = r.details;
     return;
   }
   r.details = await healFaults(ctx, step.heal);
@@ -259,5 +283,6 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     samples,
     writes: writeBuckets(ctx.faults.workload?.history ?? [], 5000),
     notes,
+    ...(ctx.chaos ? { chaos: ctx.chaos } : {}),
   };
 }

@@ -70,10 +70,33 @@ type Common = { name?: string; explain?: string; explain_zh?: string };
 export type WaitStep = Common & { wait: string; timeout: number; members?: number; service?: string };
 export type CheckStep = Common & { check: string; timeout?: number; members?: number; service?: string };
 export type FaultStep = Common & { fault: { kind: string; host?: string; [field: string]: unknown }; workload?: z.infer<typeof workloadField> };
-export type Step = RunStep | WaitStep | CheckStep | FaultStep | HealStep;
-export type StepFamily = "run" | "wait" | "check" | "fault" | "heal";
+/** A seeded random fault schedule with the write workload, healed, judged by the history check. */
+export const chaosStep = z
+  .object({
+    ...common,
+    chaos: z
+      .object({
+        seed: z.number().int().min(0).max(4294967295).describe("0-4294967295"),
+        duration: z.union([z.number().positive().max(86_400), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h)?$/)]).describe("seconds, or 90s, 10m, 1h"),
+        faults: z.array(z.string()).min(1).optional(),
+        hosts: z.array(hostField()).min(1).optional(),
+        allow_majority_loss: z.boolean().optional(),
+        max_concurrent: z.number().int().min(1).max(8).optional(),
+        min_fault_seconds: z.number().positive().optional(),
+        max_fault_seconds: z.number().positive().optional(),
+        min_pause_seconds: z.number().min(0).optional(),
+        max_pause_seconds: z.number().min(0).optional(),
+        synced_timeout: seconds.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type ChaosStep = z.infer<typeof chaosStep>;
 
-const FAMILY_KEYS: readonly StepFamily[] = ["run", "wait", "check", "fault", "heal"];
+export type Step = RunStep | WaitStep | CheckStep | FaultStep | HealStep | ChaosStep;
+export type StepFamily = "run" | "wait" | "check" | "fault" | "heal" | "chaos";
+
+const FAMILY_KEYS: readonly StepFamily[] = ["run", "wait", "check", "fault", "heal", "chaos"];
 
 let fieldKeys: Set<string> | undefined;
 const knownFieldKeys = () =>
@@ -107,6 +130,8 @@ function parseStep(raw: unknown): { step?: Step; problems: Problem[] } {
       return parseWith(runStep);
     case "heal":
       return parseWith(healStep);
+    case "chaos":
+      return parseWith(chaosStep);
     case "wait":
     case "check": {
       const list: ReadonlyArray<AnyWaitKind | AnyCheckKind> = family === "wait" ? WAITS : CHECKS;
@@ -130,6 +155,7 @@ function parseStep(raw: unknown): { step?: Step; problems: Problem[] } {
       const schema = faultSchema(kind);
       const r = schema.safeParse(spec);
       if (!r.success) problems.push(...problemsOf(r.error, spec, ["fault"], Object.keys(schema.shape)));
+      else for (const p of kind.check?.(r.data as never) ?? []) problems.push({ path: ["fault", p.field], message: p.message });
       return problems.length ? { problems } : { step: { ...(frame.data as object), fault: r.data } as FaultStep, problems };
     }
   }
@@ -161,6 +187,7 @@ export function stepTitle(s: Step): string {
   if ("wait" in s) return `wait ${s.wait}${s.members !== undefined ? ` (${String(s.members)})` : ""}`;
   if ("check" in s) return `check ${s.check}`;
   if ("fault" in s) return `fault ${JSON.stringify(s.fault)}`;
+  if ("chaos" in s) return `chaos seed ${s.chaos.seed} for ${s.chaos.duration}${typeof s.chaos.duration === "number" ? " s" : ""}`;
   return `heal ${s.heal}`;
 }
 

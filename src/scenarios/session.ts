@@ -44,10 +44,11 @@ const galeraStartState: Scenario = {
   ],
 };
 
-export async function runSession(names: string[], opts: SessionOptions): Promise<RunReport> {
+/** Scenarios by name or path, or already parsed (chaos builds its own). */
+export async function runSession(names: Array<string | Scenario>, opts: SessionOptions): Promise<RunReport> {
   const progress = opts.progress ?? new Progress();
   // Validate every file before anything is created.
-  const scenarios: Scenario[] = names.map((n) => loadScenario(n));
+  const scenarios: Scenario[] = names.map((n) => (typeof n === "string" ? loadScenario(n) : n));
   const t0 = Date.now();
   const report: RunReport = { lab: opts.name ?? DEFAULT_LAB, profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
@@ -55,6 +56,7 @@ export async function runSession(names: string[], opts: SessionOptions): Promise
   /** Records the result; says whether the lab is left as the seed's cluster (every passing Galera scenario ends Synced). */
   const afterScenario = async (l: Lab, scenario: Scenario, result: ScenarioResult): Promise<boolean> => {
     report.scenarios.push(result);
+    if (result.chaos) report.chaos = result.chaos;
     if (result.interrupted) {
       report.ok = false;
       report.interrupted = true;

@@ -4,6 +4,7 @@ import { checkClusterAddresses } from "../conditions.js";
 export default defineCheck({
   name: "cluster-address",
   doc: "every member's wsrep_cluster_address names current task addresses on mynet: no duplicate, no ingress or gwbridge address, not only itself (after a fault, only members started since)",
+  teach: { en: "Every member's wsrep_cluster_address: current overlay addresses, no duplicates, no ingress address.", zh: "每个成员的 wsrep_cluster_address: 当前的 overlay 地址, 无重复, 无 ingress 地址。" },
   fields: {},
   run: (ctx) => checkClusterAddresses(ctx, ctx.tasksAtFault !== undefined),
 });

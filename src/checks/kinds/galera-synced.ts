@@ -6,6 +6,7 @@ import { noteSynced } from "../../faults/recovery.js";
 export default defineWait({
   name: "galera-synced",
   doc: "`members` Galera members (default 3) Synced in one Primary component of that size, one state UUID",
+  teach: { en: "Connect to every member with mysql2 until all are Synced in one Primary component of the expected size.", zh: "用 mysql2 连接每个成员, 直到全部 Synced 且在同一个 Primary 组件中。" },
   fields: { members: members.optional(), service: serviceName.optional() },
   async run(ctx, s) {
     const n = s.members ?? 3;

@@ -10,6 +10,7 @@ import { LabError } from "../../util/errors.js";
 export default defineWait({
   name: "host-down",
   doc: "swarm marks `host` Down (default: the host the newest fault stopped); records when the fault became visible",
+  teach: { en: "Ask a manager until swarm marks the stopped host Down.", zh: "等待 swarm 把停止的主机标记为 Down。" },
   fields: { host: host.optional() },
   async run(ctx, s) {
     const target = s.host ?? ctx.faults.active.flatMap((f) => [...f.stopped, ...f.paused]).at(-1);

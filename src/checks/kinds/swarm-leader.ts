@@ -8,6 +8,7 @@ import { activeCauses } from "../../faults/active.js";
 export default defineWait({
   name: "swarm-leader",
   doc: "a swarm Leader other than the one a `stop-leader` fault took away",
+  teach: { en: "Ask the managers left until one of them is Leader.", zh: "等待剩下的管理节点之一成为 Leader。" },
   fields: {},
   async run(ctx, s) {
     const former = ctx.formerLeader ? ctx.lab.host(ctx.formerLeader).hostname : undefined;

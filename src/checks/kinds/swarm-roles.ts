@@ -6,6 +6,7 @@ import { LabError } from "../../util/errors.js";
 export default defineCheck({
   name: "swarm-roles",
   doc: "every manager Ready and reachable, one Leader, and a former leader (after `stop-leader`) back as a follower",
+  teach: { en: "One Leader, every manager Ready; a former leader is back as a follower.", zh: "一个 Leader, 所有管理节点 Ready; 原 Leader 以跟随者身份回归。" },
   fields: {},
   async run(ctx) {
     const rows = await nodeList(await reachableManager(ctx.lab));

@@ -8,5 +8,11 @@ import restart from "./restart.js";
 import ports from "./ports.js";
 import isolate from "./isolate.js";
 import split from "./split.js";
+import link from "./link.js";
+import clock from "./clock.js";
+import disk from "./disk.js";
+import dns from "./dns.js";
+import mtu from "./mtu.js";
+import processFault from "./process.js";
 
-export const FAULTS: readonly AnyFaultKind[] = [stop, stopLeader, kill, pause, restart, ports, isolate, split];
+export const FAULTS: readonly AnyFaultKind[] = [stop, stopLeader, kill, pause, restart, ports, isolate, split, link, clock, disk, dns, mtu, processFault];
