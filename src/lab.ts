@@ -5,9 +5,10 @@
 import type Docker from "dockerode";
 import { ensureEngine, type Log } from "./engine/engine.js";
 import { buildImages, tagOf } from "./images/build.js";
-import { createHosts, engineVolumeOf, findLab, hostByName, powerHost, removeLab, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/provider.js";
+import { createHosts, engineVolumeOf, findLab, removeLab } from "./hosts/dind/containers.js";
+import { DindProvider } from "./hosts/dind/dind-provider.js";
+import { hostByName, type Host, type HostProvider, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/host.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
-import type { HostNode } from "./hosts/node.js";
 import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady } from "./steps/swarm.js";
 import { loadImagesIntoHosts } from "./steps/images.js";
 import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
@@ -31,50 +32,51 @@ export interface StartLabOptions {
 
 export class Lab implements AsyncDisposable {
   constructor(
-    readonly docker: Docker,
+    /** Where the hosts come from: docker-in-docker containers, or machines over SSH. */
+    readonly provider: HostProvider,
     readonly hosts: LabHosts,
     /** Remove the lab on dispose (false when the user asked to keep it). */
     public removeOnDispose = true,
   ) {}
 
+  /** The outer engine (docker-in-docker labs only): what holds the hosts' containers. */
+  get docker(): Docker {
+    if (this.provider instanceof DindProvider) return this.provider.docker;
+    throw new LabError(`lab ${this.name} runs on ${this.provider.kind} hosts: there is no outer engine`);
+  }
+
   get name(): string {
     return this.hosts.name;
   }
 
-  host(name: string): HostNode {
+  host(name: string): Host {
     return hostByName(this.hosts, name);
   }
 
-  get nodes(): HostNode[] {
+  get nodes(): Host[] {
     return this.hosts.hosts;
   }
 
   /**
-   * The hosts whose container runs and is not paused, asked of the outer engine (milliseconds).
+   * The hosts that run and are not frozen, asked of the provider (milliseconds for dind).
    * A stopped or frozen host's API does not refuse, it stalls until a timeout: skip it instead.
    */
-  async liveNodes(): Promise<HostNode[]> {
-    const live = await Promise.all(
-      this.nodes.map(async (h) => {
-        const info = await this.docker.getContainer(h.container).inspect().catch(() => undefined);
-        return info?.State.Running && !info.State.Paused ? h : undefined;
-      }),
-    );
-    return live.filter((h): h is HostNode => h !== undefined);
+  liveNodes(): Promise<Host[]> {
+    return this.provider.live(this.nodes);
   }
 
   /** Stops, kills, freezes, thaws, starts or restarts a host (start and restart wait for its engine). */
   power(host: string, op: PowerOp, opts: { grace?: number; signal?: AbortSignal } = {}): Promise<void> {
-    return powerHost(this.docker, this.host(host), op, opts);
+    return this.provider.power(this.host(host), op, opts);
   }
 
   /** The first host, where the walkthrough types its manager commands. */
-  get manager(): HostNode {
+  get manager(): Host {
     return this.hosts.hosts[0]!;
   }
 
   async down(): Promise<RemovalSummary> {
-    return removeLab(this.docker, this.name);
+    return this.provider.remove(this.name);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -122,7 +124,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   if (existing) {
     const how = opts.ifExists ?? "fail";
     if (how === "fail") {
-      throw new LabError(`lab ${name} already exists (${existing.hosts.map((h) => h.container).join(", ")})`, {
+      throw new LabError(`lab ${name} already exists (${existing.hosts.map((h) => h.id).join(", ")})`, {
         hint: "use --reuse to keep it, --replace to make it anew, or `swarmlab down` first",
       });
     }
@@ -130,7 +132,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
       const swarmOk = !opts.swarm || (await isSwarmReady(existing));
       if (swarmOk) {
         progress.note(`reusing lab ${name}`);
-        return new Lab(docker, existing, false);
+        return new Lab(new DindProvider(docker), existing, false);
       }
       progress.note(`lab ${name} exists but its swarm is not ready: replacing it`);
     }
@@ -152,7 +154,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
           signal: opts.signal,
           prefillEngineVolume: cache ? async (v) => void (await prefillVolume(docker, cache, v)) : undefined,
         }),
-      (h) => `${h.hosts.map((x) => `${x.container}=${x.address}`).join(" ")} [${h.mode}]`,
+      (h) => `${h.hosts.map((x) => `${x.id}=${x.address}`).join(" ")} [${h.mode}]`,
     );
     await progress.step("images into every host (docker save | docker load)", () =>
       loadImagesIntoHosts([
@@ -169,7 +171,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     }
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);
-    return new Lab(docker, hosts);
+    return new Lab(new DindProvider(docker), hosts);
   } catch (err) {
     if (!opts.keep) {
       await removeLab(docker, name).catch(() => {});
@@ -184,5 +186,5 @@ export async function openLab(name = DEFAULT_LAB): Promise<Lab> {
   const { docker } = await ensureEngine();
   const hosts = await findLab(docker, validateLabName(name));
   if (!hosts) throw new LabError(`no lab named ${name} is running`, { hint: "start one with `swarmlab up --swarm`" });
-  return new Lab(docker, hosts, false);
+  return new Lab(new DindProvider(docker), hosts, false);
 }

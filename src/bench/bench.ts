@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
 import { startLab } from "../lab.js";
-import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/provider.js";
+import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
 import { readCompose } from "../hosts/compose.js";
 import { containerName } from "../hosts/naming.js";
 import { ensureEngine } from "../engine/engine.js";
@@ -148,7 +148,7 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
   const docker = engine.docker;
   const existing = await findLab(docker, BENCH_LAB);
   if (existing) {
-    throw new LabError(`a lab named ${BENCH_LAB} is already up (${existing.hosts.map((h) => h.container).join(", ")}): the bench measures on a lab of its own and will not replace it`, {
+    throw new LabError(`a lab named ${BENCH_LAB} is already up (${existing.hosts.map((h) => h.id).join(", ")}): the bench measures on a lab of its own and will not replace it`, {
       hint: `if it is a bench left over, remove it with \`swarmlab --name ${BENCH_LAB} down\``,
     });
   }

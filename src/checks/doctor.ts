@@ -6,10 +6,11 @@ import { table } from "../util/colour.js";
 import { existsSync, readFileSync } from "node:fs";
 import Docker from "dockerode";
 import { run } from "../util/run.js";
-import { findLab, subnetsInUse, DEFAULT_COMPOSE_FILE } from "../hosts/provider.js";
+import { findLab, subnetsInUse, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
 import { readCompose } from "../hosts/compose.js";
 import { parseCidr, overlaps } from "../hosts/subnet.js";
 import { Lab } from "../lab.js";
+import { DindProvider } from "../hosts/dind/dind-provider.js";
 
 export type Verdict = "ok" | "warn" | "fail" | "info";
 export interface Check {
@@ -155,7 +156,7 @@ export async function gatherFacts(labName: string): Promise<DoctorFacts> {
   const clash = (await subnetsInUse(docker)).find((u) => overlaps(parseCidr(u.cidr), want));
   if (clash) facts.subnetClash = `${hosts?.subnet ?? topo.subnet} is used by ${clash.owner}${facts.labExists ? " (this lab)" : ""}`;
   if (hosts) {
-    const lab = new Lab(docker, hosts, false);
+    const lab = new Lab(new DindProvider(docker), hosts, false);
     const first = lab.nodes[0]!;
     const probe = async (cmd: string) => (await first.sh(cmd, { allowFailure: true, timeoutMs: 15_000 }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
     // Each netfilter extension is tried for real in a scratch chain of the host (then removed).

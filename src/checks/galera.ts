@@ -1,7 +1,7 @@
 /** Finding the Galera service's tasks in the swarm and asking each member over a real mysql2 connection. */
 import mysql from "mysql2/promise";
 import type { Lab } from "../lab.js";
-import type { HostNode } from "../hosts/node.js";
+import type { Host } from "../hosts/host.js";
 import { LabError } from "../util/errors.js";
 
 export const GALERA_SERVICE = "mysql-galera";
@@ -14,7 +14,7 @@ export interface TaskInfo {
   state: string; // running, pending, shutdown...
   desired: string;
   nodeHostname: string;
-  host?: HostNode;
+  host?: Host;
   containerId?: string;
   /** network name -> address (without prefix) */
   addresses: Record<string, string>;
@@ -28,7 +28,7 @@ export interface GaleraMember extends TaskInfo {
 }
 
 /** A manager whose engine answers, preferring the walkthrough's docker1. */
-export async function reachableManager(lab: Lab): Promise<HostNode> {
+export async function reachableManager(lab: Lab): Promise<Host> {
   const live = await lab.liveNodes();
   for (const h of live) {
     try {

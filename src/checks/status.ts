@@ -24,13 +24,8 @@ function jsonLines<T>(text: string): T[] {
 }
 
 export async function labStatus(lab: Lab, password = process.env.MYSQL_ROOT_PASSWORD ?? "mypassword"): Promise<LabStatus> {
-  const containers = await lab.docker.listContainers({ all: true, filters: { label: [`swarmlab.lab=${lab.name}`] } });
-  const hosts = lab.nodes.map((h) => ({
-    name: h.name,
-    container: h.container,
-    address: h.address,
-    state: containers.find((c) => c.Names.includes(`/${h.container}`))?.Status ?? "missing",
-  }));
+  const states = await lab.provider.states(lab.nodes);
+  const hosts = lab.nodes.map((h) => ({ name: h.name, container: h.id, address: h.address, state: states[h.name] ?? "unknown" }));
   const s: LabStatus = { lab: lab.name, subnet: lab.hosts.subnet, mode: lab.hosts.mode, hosts, nodes: [], networks: [], services: [], tasks: [], galera: [] };
   let manager;
   try {

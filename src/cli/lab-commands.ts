@@ -7,7 +7,7 @@ import { stateDir } from "../util/paths.js";
 import { startLab, openLab } from "../lab.js";
 import { ensureEngine } from "../engine/engine.js";
 import { buildImages, listImages } from "../images/build.js";
-import { removeLab } from "../hosts/provider.js";
+import { removeLab } from "../hosts/dind/containers.js";
 import { labStatus, renderStatus } from "../checks/status.js";
 import { collectLogs } from "../report/logs.js";
 import { runDoctor, renderDoctor } from "../checks/doctor.js";
@@ -44,7 +44,7 @@ export function registerLabCommands(program: Command): void {
         keep: Boolean(opts.keep),
         signal: cliSignal(),
       });
-      process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.container} (${h.address})`).join(", ")}\n`);
+      process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.id} (${h.address})`).join(", ")}\n`);
     });
 
   program

@@ -3,7 +3,7 @@
  * holds each queued packet for delay ± jitter ms, then lets it go. The route to latency where the
  * kernel has no netem. Started detached inside a host (or inside a task's network namespace).
  */
-import type { HostNode } from "../hosts/node.js";
+import type { Host } from "../hosts/host.js";
 import { LabError } from "../util/errors.js";
 
 let nextQueue = 100;
@@ -33,7 +33,7 @@ export function delayerArgv(o: DelayerOptions): string[] {
   return o.netnsPid ? ["nsenter", "-t", String(o.netnsPid), "-n", ...argv] : argv;
 }
 
-export async function startDelayer(h: HostNode, o: DelayerOptions): Promise<Delayer> {
+export async function startDelayer(h: Host, o: DelayerOptions): Promise<Delayer> {
   const log = `/var/log/nfq-delay-${o.queue}.log`;
   const quoted = delayerArgv(o).join(" ");
   // Detached: the docker exec returns, the delayer runs on until heal stops it.

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
-import type { HostNode } from "../hosts/node.js";
-import { CommandError } from "../util/errors.js";
+import type { Host } from "../hosts/host.js";
+
 import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
 
@@ -21,14 +20,14 @@ export async function imageArchive(tag: string): Promise<string> {
   return file;
 }
 
-async function hasImage(host: HostNode, tag: string): Promise<boolean> {
+async function hasImage(host: Host, tag: string): Promise<boolean> {
   const r = await host.docker(["image", "inspect", "--format", "{{.Id}}", tag], { allowFailure: true });
   return r.exitCode === 0;
 }
 
 export interface ImagePlacement {
   tag: string;
-  hosts: HostNode[];
+  hosts: Host[];
 }
 
 /**
@@ -44,9 +43,7 @@ export async function loadImagesIntoHosts(placements: ImagePlacement[]): Promise
     placements.flatMap((p) =>
       p.hosts.map(async (h) => {
         if (await hasImage(h, p.tag)) return;
-        const argv = ["docker", "exec", "-i", h.container, "docker", "load", "-q"];
-        const r = await execa(argv[0]!, argv.slice(1), { inputFile: files.get(p.tag)!, reject: false, timeout: 600_000 });
-        if (r.exitCode !== 0) throw new CommandError(argv, h.name, r.exitCode, String(r.stdout), String(r.stderr));
+        await h.execWithInput(["docker", "load", "-q"], files.get(p.tag)!, { timeoutMs: 600_000 });
         loaded.push(`${p.tag} -> ${h.name}`);
       }),
     ),

@@ -1,17 +1,17 @@
 /** The walkthrough's swarm steps, one small unit each, run with the docker CLI inside the hosts. */
-import type { HostNode } from "../hosts/node.js";
+import type { Host } from "../hosts/host.js";
 import { waitFor } from "../util/wait.js";
 
-export async function swarmInit(manager: HostNode): Promise<string> {
+export async function swarmInit(manager: Host): Promise<string> {
   const r = await manager.docker(["swarm", "init", "--advertise-addr", manager.address]);
   return r.stdout;
 }
 
-export async function managerJoinToken(manager: HostNode): Promise<string> {
+export async function managerJoinToken(manager: Host): Promise<string> {
   return (await manager.docker(["swarm", "join-token", "-q", "manager"])).stdout.trim();
 }
 
-export async function swarmJoin(host: HostNode, token: string, managerAddress: string): Promise<string> {
+export async function swarmJoin(host: Host, token: string, managerAddress: string): Promise<string> {
   return (await host.docker(["swarm", "join", "--token", token, `${managerAddress}:2377`])).stdout;
 }
 
@@ -39,12 +39,12 @@ export function parseNodeLs(jsonLines: string): SwarmNodeRow[] {
     }));
 }
 
-export async function nodeList(manager: HostNode): Promise<SwarmNodeRow[]> {
+export async function nodeList(manager: Host): Promise<SwarmNodeRow[]> {
   return parseNodeLs((await manager.docker(["node", "ls", "--format", "{{json .}}"], { timeoutMs: 20_000 })).stdout);
 }
 
 /** Bounded wait until every host is a Ready manager and exactly one is Leader. */
-export async function waitSwarmReady(manager: HostNode, expected: number, timeoutMs = 60_000, signal?: AbortSignal): Promise<SwarmNodeRow[]> {
+export async function waitSwarmReady(manager: Host, expected: number, timeoutMs = 60_000, signal?: AbortSignal): Promise<SwarmNodeRow[]> {
   return waitFor(
     `${expected} Ready managers with one Leader`,
     () => nodeList(manager),
@@ -57,6 +57,6 @@ export async function waitSwarmReady(manager: HostNode, expected: number, timeou
   );
 }
 
-export async function createOverlay(manager: HostNode, name: string): Promise<string> {
+export async function createOverlay(manager: Host, name: string): Promise<string> {
   return (await manager.docker(["network", "create", "--driver", "overlay", name])).stdout.trim();
 }

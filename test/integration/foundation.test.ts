@@ -24,7 +24,24 @@ describe("up --swarm on the real engine", () => {
     expect(rows.map((r) => r.hostname).sort()).toEqual(["docker1.htsec.com", "docker2.htsec.com", "docker3.htsec.com"]);
     // Another lab gets its own subnet, and its hosts their own names.
     expect(lab.hosts.subnet).not.toBe("192.168.10.0/24");
-    expect(lab.nodes.map((h) => h.container)).toEqual(["found-docker1", "found-docker2", "found-docker3"]);
+    expect(lab.nodes.map((h) => h.id)).toEqual(["found-docker1", "found-docker2", "found-docker3"]);
+  });
+
+  it("a host holds no capability that reaches the machine: date -s and loading a module both fail", async () => {
+    for (const h of lab!.nodes) {
+      const status = await h.exec(["cat", "/proc/1/status"]);
+      const bnd = BigInt(`0x${status.stdout.match(/^CapBnd:\s*([0-9a-f]+)/m)![1]}`);
+      // Guard first: with SYS_TIME (25) or SYS_MODULE (16) in the bounding set, the commands below
+      // would act on this machine, so they are never run then.
+      const held = [25n, 16n, 22n, 17n].filter((bit) => ((bnd >> bit) & 1n) === 1n);
+      expect(held, `${h.name} holds SYS_TIME/SYS_MODULE/SYS_BOOT/SYS_RAWIO (bits ${held.join(",")})`).toEqual([]);
+      // Setting the clock to the second it already is: even a wrong guard could not move it far.
+      const date = await h.sh('date -s "@$(date +%s)"', { allowFailure: true });
+      expect(date.exitCode, date.stdout).not.toBe(0);
+      expect(`${date.stderr}${date.stdout}`).toMatch(/Operation not permitted/);
+      const mod = await h.exec(["sh", "-c", "modprobe dummy 2>&1 || insmod /nonexistent.ko 2>&1; echo rc=$?"], { allowFailure: true });
+      expect(mod.stdout).not.toMatch(/rc=0$/);
+    }
   });
 
   it("mynet carries a TCP connection between tasks on different hosts", async () => {

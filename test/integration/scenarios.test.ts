@@ -17,7 +17,10 @@ import { statSync } from "node:fs";
 
 // The order keeps the lab reusable as long as possible: the scenarios that reschedule a task
 // (and so leave two on one host) come last.
-const SCENARIOS = ["seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "rolling-restart", "quorum-loss", "clean-shutdown", "host-pause", "node-stop", "leader-loss"];
+const SCENARIOS = [
+  "seed", "gcomm-no-address", "partition-gossip", "partition-vxlan", "partition-swarm-ports", "slow-link", "clock-skew", "dns-outage", "process-freeze", "chaos-short",
+  "rolling-restart", "quorum-loss", "clean-shutdown", "host-pause", "node-stop", "leader-loss",
+];
 const DIR = "reports/test-scenarios";
 let report: RunReport;
 
@@ -157,6 +160,41 @@ describe("every shipped scenario on a real lab", () => {
     expect(elected.leader).not.toBe(elected.formerLeader);
     expect(step(s, "the old leader's stale task is shut down; the service shows 3/3").output!.trim()).toBe("mysql-galera 3/3");
     historyOk(s);
+  });
+
+  it("slow-link: each link parameter measured for real, by the netfilter route on this kernel", () => {
+    const s = scenario("slow-link");
+    expect(s.ok).toBe(true);
+    const rtt = step(s, "a round trip to docker3 now takes about 200 ms").output!.match(/= [0-9.]+\/([0-9.]+)\//)![1];
+    expect(Number(rtt)).toBeGreaterThan(160);
+    expect(Number(step(s, "a download from docker1 runs at no more than about 100 kB/s").output!.match(/speed (\d+)/)![1])).toBeLessThan(140_000);
+    expect(step(s, "docker1 answers some echo requests twice").output).toMatch(/duplicates/);
+    const routes = s.steps.filter((x) => x.kind === "fault").map((x) => String(x.details?.route ?? ""));
+    expect(routes.join("\n")).toMatch(/NFQUEUE \d+ \+ nfq-delay/);
+    expect(routes.join("\n")).toMatch(/statistic/);
+    historyOk(s);
+  });
+
+  it("clock-skew, dns-outage, process-freeze: the member an hour ahead and back; lookups fail and come late; frozen, evicted, thawed, killed, restarted", () => {
+    const clock = scenario("clock-skew");
+    expect(step(clock, "NOW() on docker3's member against docker3's own clock").output).toMatch(/member ahead by 3[56]\d\d s/);
+    historyOk(clock);
+    const dns = scenario("dns-outage");
+    expect(step(dns, "a lookup inside a task fails").output).toMatch(/rc=2/);
+    historyOk(dns);
+    const proc = scenario("process-freeze");
+    expect(proc.ok).toBe(true);
+    expect(proc.recoveries.length).toBe(2);
+    historyOk(proc);
+  });
+
+  it("chaos-short: the seeded schedule ran, was healed, and lost no acknowledged write", () => {
+    const s = scenario("chaos-short");
+    expect(s.ok, s.steps.find((x) => !x.ok)?.error).toBe(true);
+    const chaos = s.chaos as { schedule: Array<{ healedAtSeconds?: number }>; faultsInjected: number; writes: { ok: number } };
+    expect(chaos.faultsInjected).toBeGreaterThan(0);
+    expect(chaos.schedule.every((e) => e.healedAtSeconds !== undefined)).toBe(true);
+    expect(chaos.writes.ok).toBeGreaterThan(0);
   });
 
   it("the timeline page of node-stop, rendered in headless Chromium, shows the fault and the membership changes", async () => {

@@ -15,7 +15,10 @@ describe("docker-compose.dind.yml", () => {
       ["docker2", "docker2.htsec.com", "192.168.10.202"],
       ["docker3", "docker3.htsec.com", "192.168.10.203"],
     ]);
-    expect(t.hosts[0]!.capDrop).toEqual(["SYS_RESOURCE"]);
+    // Least privilege: everything dropped, then only what dockerd inside and the faults need.
+    expect(t.hosts[0]!.capDrop).toEqual(["ALL"]);
+    expect(t.hosts[0]!.capAdd).toEqual(expect.arrayContaining(["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"]));
+    for (const risky of ["SYS_TIME", "SYS_MODULE", "SYS_BOOT", "SYS_RAWIO", "ALL", "SYS_RESOURCE"]) expect(t.hosts[0]!.capAdd).not.toContain(risky);
     expect(t.hosts[0]!.binds).toContain("/sys/fs/cgroup:/sys/fs/cgroup:rw");
     expect(t.hosts[0]!.volumes).toEqual([["docker1-data", "/var/lib/docker"]]);
     expect(t.hosts[0]!.image).toBe("swarmlab/dind:latest");

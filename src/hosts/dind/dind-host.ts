@@ -1,6 +1,8 @@
 import Docker from "dockerode";
-import { run, type RunOptions, type RunResult } from "../util/run.js";
-import { LabError } from "../util/errors.js";
+import { execa } from "execa";
+import { run, type RunOptions, type RunResult } from "../../util/run.js";
+import { CommandError, LabError } from "../../util/errors.js";
+import type { Host } from "../host.js";
 
 /** Port where each host's inner dockerd also listens, on the lab's own bridge only. */
 export const INNER_API_PORT = 2375;
@@ -10,7 +12,7 @@ export const INNER_API_PORT = 2375;
  * against its own engine (so steps read like the walkthrough), and offers a dockerode client of
  * its inner engine for structured queries.
  */
-export class HostNode {
+export class HostNode implements Host {
   readonly api: Docker;
   constructor(
     /** The walkthrough's name: docker1 */
@@ -21,6 +23,18 @@ export class HostNode {
     readonly address: string,
   ) {
     this.api = new Docker({ host: address, port: INNER_API_PORT, timeout: 15_000 });
+  }
+
+  get id(): string {
+    return this.container;
+  }
+
+  async execWithInput(argv: readonly string[], file: string, opts: RunOptions = {}): Promise<RunResult> {
+    const full = ["docker", "exec", "-i", this.container, ...argv];
+    const r = await execa(full[0]!, full.slice(1), { inputFile: file, reject: false, timeout: opts.timeoutMs ?? 600_000, cancelSignal: opts.signal });
+    const out = { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1 };
+    if (out.exitCode !== 0 && !opts.allowFailure) throw new CommandError(full, this.name, r.exitCode, out.stdout, out.stderr);
+    return out;
   }
 
   /** Runs argv inside the host, with environment variables set. */

@@ -1,38 +1,21 @@
 import type Docker from "dockerode";
 import { join } from "node:path";
-import { readCompose, type HostSpec, type LabTopology } from "./compose.js";
-import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "./naming.js";
-import { chooseSubnet, parseCidr, rebase } from "./subnet.js";
-import { HostNode, INNER_API_PORT } from "./node.js";
-import { LabError } from "../util/errors.js";
-import { projectRoot } from "../util/paths.js";
-import { run } from "../util/run.js";
-import { waitFor } from "../util/wait.js";
-import type { Log } from "../engine/engine.js";
+import { readCompose, type HostSpec } from "../compose.js";
+import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "../naming.js";
+import { chooseSubnet, parseCidr, rebase } from "../subnet.js";
+import { HostNode, INNER_API_PORT } from "./dind-host.js";
+import { decideHostMode } from "./host-mode.js";
+import type { Host, LabHosts, PowerOp, RemovalSummary } from "../host.js";
+import { LabError } from "../../util/errors.js";
+import { projectRoot } from "../../util/paths.js";
+import { run } from "../../util/run.js";
+import { waitFor } from "../../util/wait.js";
+import type { Log } from "../../engine/engine.js";
 
 export const DEFAULT_COMPOSE_FILE = join(projectRoot, "docker-compose.dind.yml");
 
 /** How host containers get the rights to run their own dockerd on this engine. */
 export type HostMode = "privileged" | "capabilities";
-
-export interface LabHosts {
-  name: string;
-  subnet: string;
-  network: string;
-  mode: HostMode;
-  hosts: HostNode[];
-  topology: LabTopology;
-}
-
-export function hostByName(lab: LabHosts, name: string): HostNode {
-  const h = lab.hosts.find((x) => x.name === name || x.container === name || x.hostname === name);
-  if (!h) {
-    throw new LabError(`no host "${name}" in lab ${lab.name}`, {
-      hint: `hosts are: ${lab.hosts.map((x) => x.name).join(", ")}`,
-    });
-  }
-  return h;
-}
 
 /** Subnets already taken on this machine: docker networks and the machine's own routes. */
 export async function subnetsInUse(docker: Docker): Promise<Array<{ cidr: string; owner: string }>> {
@@ -53,16 +36,9 @@ export async function subnetsInUse(docker: Docker): Promise<Array<{ cidr: string
   return used;
 }
 
-/** Decides how hosts get their rights: privileged on cgroup v2 engines, the capability recipe on v1. */
-export async function chooseHostMode(docker: Docker): Promise<{ mode: HostMode; why: string }> {
-  const info = (await docker.info()) as { CgroupVersion?: string };
-  if (info.CgroupVersion === "2") {
-    return { mode: "privileged", why: "cgroup v2 engine: --privileged with a nested cgroup, as docker's dind does" };
-  }
-  return {
-    mode: "capabilities",
-    why: "cgroup v1 engine: all capabilities but SYS_RESOURCE, unconfined seccomp/apparmor/systempaths, /sys/fs/cgroup bound rw (--privileged fails where the bounding set lacks a capability)",
-  };
+/** Decides how hosts get their rights from the engine's own facts (hosts/dind/host-mode.ts, unit-tested). */
+export async function chooseHostMode(docker: Docker): Promise<{ mode: HostMode; why: string; warnings: string[] }> {
+  return decideHostMode((await docker.info()) as Parameters<typeof decideHostMode>[0]);
 }
 
 export async function findLab(docker: Docker, name: string, composeFile = DEFAULT_COMPOSE_FILE): Promise<LabHosts | null> {
@@ -119,8 +95,9 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   }
   const from = parseCidr(topology.subnet);
   const to = parseCidr(subnet);
-  const { mode, why } = await chooseHostMode(docker);
+  const { mode, why, warnings } = await chooseHostMode(docker);
   log(`hosts run ${mode === "privileged" ? "--privileged" : "with the capability recipe"}: ${why}`);
+  for (const w of warnings) log(`warning: ${w}`);
   const net = networkName(name, topology.networkName);
   const labels = labLabels(name);
   await docker.createNetwork({
@@ -169,6 +146,8 @@ async function createHostContainer(
     Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode }),
     HostConfig: {
       Privileged: privileged,
+      // Nested cgroups need a cgroup namespace of the host's own (the entrypoint refuses otherwise).
+      ...(privileged ? { CgroupnsMode: "private" as const } : {}),
       CapAdd: privileged ? [] : spec.capAdd,
       CapDrop: privileged ? [] : spec.capDrop,
       // The CLI's systempaths=unconfined is no API security option: it means empty masked/read-only paths.
@@ -193,7 +172,7 @@ async function createHostContainer(
   }
 }
 
-export async function waitForInnerEngine(h: HostNode, signal?: AbortSignal): Promise<void> {
+export async function waitForInnerEngine(h: Host, signal?: AbortSignal): Promise<void> {
   await waitFor(
     `the dockerd inside ${h.name} to answer`,
     async () => (await h.docker(["info", "--format", "{{.ServerVersion}}"], { allowFailure: true, timeoutMs: 10_000 })),
@@ -201,12 +180,6 @@ export async function waitForInnerEngine(h: HostNode, signal?: AbortSignal): Pro
     { timeoutMs: 90_000, intervalMs: 500, signal },
     (r) => (r.stderr || r.stdout).split("\n")[0] ?? "",
   );
-}
-
-export interface RemovalSummary {
-  containers: string[];
-  networks: string[];
-  volumes: string[];
 }
 
 /** Removes everything that carries the lab's label. Safe to call when nothing is there. */
@@ -232,8 +205,6 @@ export async function removeLab(docker: Docker, name: string): Promise<RemovalSu
   return summary;
 }
 
-/** What a fault or heal can do to a host's power. */
-export type PowerOp = "stop" | "kill" | "pause" | "resume" | "start" | "restart";
 
 /**
  * Docker-in-docker power: the host is a container of the outer engine. stop = docker stop (grace
