@@ -13,6 +13,7 @@ import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady }
 import { loadImagesIntoHosts } from "./steps/images.js";
 import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
 import { Progress } from "./report/progress.js";
+import { startRegistry } from "./steps/registry.js";
 import { LabError } from "./util/errors.js";
 
 export const OVERLAY_NETWORK = "mynet";
@@ -24,6 +25,8 @@ export interface StartLabOptions {
   composeFile?: string;
   /** What to do when the lab already exists. */
   ifExists?: "reuse" | "replace" | "fail";
+  /** Also start the lab's own registry on the manager (<manager>:5000). */
+  registry?: boolean;
   /** Leave a half-made lab in place when `up` fails or is interrupted. */
   keep?: boolean;
   progress?: Progress;
@@ -132,7 +135,9 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
       const swarmOk = !opts.swarm || (await isSwarmReady(existing));
       if (swarmOk) {
         progress.note(`reusing lab ${name}`);
-        return new Lab(new DindProvider(docker), existing, false);
+        const lab = new Lab(new DindProvider(docker), existing, false);
+        if (opts.registry) await progress.step("the lab's registry on the manager", () => startRegistry(lab, opts.signal), (a) => a);
+        return lab;
       }
       progress.note(`lab ${name} exists but its swarm is not ready: replacing it`);
     }
@@ -171,7 +176,9 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     }
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);
-    return new Lab(new DindProvider(docker), hosts);
+    const lab = new Lab(new DindProvider(docker), hosts);
+    if (opts.registry) await progress.step("the lab's registry on the manager (Debian's docker-registry)", () => startRegistry(lab, opts.signal), (a) => a);
+    return lab;
   } catch (err) {
     if (!opts.keep) {
       await removeLab(docker, name).catch(() => {});

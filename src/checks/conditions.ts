@@ -1,6 +1,7 @@
 /** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
 import type { RunContext } from "../context/run-context.js";
-import { galeraMembers, memberLabel, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
+import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
+import { serviceCredentials } from "./credentials.js";
 import { clusterAddressProblems } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
 import { waitFor } from "../util/wait.js";
@@ -21,11 +22,12 @@ export interface MemberView {
 
 export async function galeraView(ctx: RunContext, service = GALERA_SERVICE): Promise<MemberView[]> {
   const members = await galeraMembers(ctx.lab, service);
+  const creds = await serviceCredentials(ctx, service);
   return Promise.all(
     members.map(async (m): Promise<MemberView> => {
-      const base = { member: memberLabel(m), address: m.addresses.mynet ?? "" };
+      const base = { member: memberLabel(m), address: overlayAddress(m) ?? "" };
       try {
-        const { status, clusterAddress } = await wsrepOf(m, ctx.password);
+        const { status, clusterAddress } = await wsrepOf(m, creds);
         return {
           ...base,
           size: Number(status.wsrep_cluster_size),
@@ -84,8 +86,8 @@ export async function checkServiceSpread(ctx: RunContext, n: number, service = G
   return { tasks: tasks.map((t) => `${t.slot}@${t.nodeHostname}`), replicas: ls.stdout.trim() };
 }
 
-export async function checkGaleraHealth(ctx: RunContext, n: number): Promise<Record<string, unknown>> {
-  const view = await galeraView(ctx);
+export async function checkGaleraHealth(ctx: RunContext, n: number, service?: string): Promise<Record<string, unknown>> {
+  const view = await galeraView(ctx, service);
   const problems: string[] = [];
   if (view.length !== n) problems.push(`${view.length} running members, expected ${n}`);
   for (const m of view) {
@@ -124,17 +126,18 @@ async function foreignSubnets(ctx: RunContext): Promise<Array<{ name: string; ci
  * gwbridge address, not only itself. With onlyNewMembers, members that were already running when
  * the last fault began are reported but not judged: Galera reads the address only when it (re)connects.
  */
-export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = false): Promise<Record<string, unknown>> {
-  const members: GaleraMember[] = await galeraMembers(ctx.lab);
-  const currentTasks = members.map((m) => m.addresses.mynet).filter((a): a is string => Boolean(a));
+export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = false, service = GALERA_SERVICE): Promise<Record<string, unknown>> {
+  const members: GaleraMember[] = await galeraMembers(ctx.lab, service);
+  const creds = await serviceCredentials(ctx, service);
+  const currentTasks = members.map((m) => overlayAddress(m)).filter((a): a is string => Boolean(a));
   const foreign = await foreignSubnets(ctx);
   const problems: string[] = [];
   const report: Array<Record<string, unknown>> = [];
   for (const m of members) {
-    const { clusterAddress } = await wsrepOf(m, ctx.password);
-    const p = clusterAddressProblems(clusterAddress, { self: m.addresses.mynet ?? "", currentTasks, foreign });
+    const { clusterAddress } = await wsrepOf(m, creds);
+    const p = clusterAddressProblems(clusterAddress, { self: overlayAddress(m) ?? "", currentTasks, foreign });
     const judged = !onlyNewMembers || !ctx.tasksAtFault?.has(m.id);
-    report.push({ member: memberLabel(m), self: m.addresses.mynet, clusterAddress, problems: p, judged });
+    report.push({ member: memberLabel(m), self: overlayAddress(m), clusterAddress, problems: p, judged });
     if (judged) problems.push(...p.map((x) => `${memberLabel(m)} (${clusterAddress}): ${x}`));
   }
   if (problems.length) throw new LabError(`invalid wsrep_cluster_address: ${problems.join("; ")}`);
@@ -194,7 +197,7 @@ export async function checkDiscovery(ctx: RunContext, service: string, verdict: 
   const decisions = await discoveryDecisions(ctx, service, verdict === "valid");
   if (!decisions.length) throw new LabError(`no task of ${service} logged a discovery decision`);
   const tasks = await serviceTasks(ctx.lab, service).catch(() => []);
-  const currentTasks = tasks.map((t) => t.addresses.mynet).filter((a): a is string => Boolean(a));
+  const currentTasks = tasks.map((t) => overlayAddress(t)).filter((a): a is string => Boolean(a));
   const foreign = await foreignSubnets(ctx);
   const judged = decisions.map((d) => ({
     ...d,

@@ -135,6 +135,11 @@ export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise
   );
 }
 
+/** The task's address on its service's overlay (mynet for the seed; a stack's own network otherwise), never ingress. */
+export function overlayAddress(t: TaskInfo): string | undefined {
+  return t.addresses.mynet ?? Object.entries(t.addresses).find(([net]) => net !== "ingress")?.[1];
+}
+
 export function memberLabel(m: TaskInfo): string {
   return `${m.service}.${m.slot}@${m.host?.name ?? m.nodeHostname}`;
 }

@@ -12,6 +12,7 @@ import { labStatus, renderStatus } from "../checks/status.js";
 import { collectLogs } from "../report/logs.js";
 import { runDoctor, renderDoctor } from "../checks/doctor.js";
 import { Progress } from "../report/progress.js";
+import { loadUserImages, pushUserImages } from "../steps/user-images.js";
 import { cliSignal, EXIT } from "./signals.js";
 import type { ImageName } from "../images/spec.js";
 
@@ -31,6 +32,7 @@ export function registerLabCommands(program: Command): void {
     .command("up")
     .description("create the three hosts docker1..3 (and with --swarm, the walkthrough's swarm and mynet)")
     .option("--swarm", "also init the swarm on docker1, join docker2/docker3 as managers, create mynet")
+    .option("--registry", "also run the lab's own registry on the manager (<manager address>:5000), trusted by every host")
     .option("--subnet <cidr>", "the lab bridge's subnet (default: the compose file's, or a free one for --name)")
     .option("--reuse", "if the lab exists, keep it (when it is healthy)")
     .option("--replace", "if the lab exists, remove it and make it anew")
@@ -39,6 +41,7 @@ export function registerLabCommands(program: Command): void {
       const lab = await startLab({
         name: labName(cmd),
         swarm: Boolean(opts.swarm),
+        registry: Boolean(opts.registry),
         subnet: opts.subnet,
         ifExists: opts.replace ? "replace" : opts.reuse ? "reuse" : "fail",
         keep: Boolean(opts.keep),
@@ -133,6 +136,25 @@ export function registerLabCommands(program: Command): void {
       const { docker } = await ensureEngine((l) => progress.note(l));
       const built = await buildImages(docker, (l) => progress.note(l), names.length ? (names as ImageName[]) : undefined);
       for (const b of built) process.stdout.write(`${b.tag}  ${b.built ? `built in ${b.seconds.toFixed(1)}s` : "up to date"}\n`);
+    });
+  images
+    .command("load")
+    .description("copy images from this machine's engine into every host of the lab (a host with the same image ID is skipped), as `kind load docker-image`")
+    .argument("<images...>", "image references on this machine's engine")
+    .action(async (refs: string[], _opts, cmd: Command) => {
+      const lab = await openLab(labName(cmd));
+      const t0 = Date.now();
+      const done = await loadUserImages(lab, refs, (l) => process.stderr.write(`  ${l}\n`));
+      process.stdout.write(`${done.filter((d) => d.action === "loaded").length} loads, ${done.filter((d) => d.action !== "loaded").length} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    });
+  images
+    .command("push")
+    .description("put images from this machine's engine into the lab's registry (<manager>:5000/<name>), so services and stacks on any host can pull them (needs `up --registry`)")
+    .argument("<images...>", "image references on this machine's engine")
+    .action(async (refs: string[], _opts, cmd: Command) => {
+      const lab = await openLab(labName(cmd));
+      const pushed = await pushUserImages(lab, refs, (l) => process.stderr.write(`  ${l}\n`));
+      process.stdout.write(`${pushed.join("\n")}\n`);
     });
   images
     .command("ls")

@@ -66,7 +66,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (names: string[]) => {
       for (const n of names.length ? names : allScenarioNames()) {
         const s = loadScenario(n);
-        process.stdout.write(`${s.file}: ok (${s.steps.length} steps, needs ${s.needs})\n`);
+        process.stdout.write(`${s.file}: ok (${s.steps.length} steps, needs ${[s.needs].flat().join(" + ")})\n`);
       }
     });
 }

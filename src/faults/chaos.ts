@@ -99,7 +99,7 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
     .sort((a, b) => a.at - b.at || a.order - b.order || a.entry.index - b.entry.index);
   // The workload runs from the first fault to the history check, also between faults.
   ctx.faults.keepWorkload = true;
-  if (!ctx.faults.workload) ctx.faults.workload = await startWorkload(ctx);
+  if (!ctx.faults.workload) ctx.faults.workload = await startWorkload(ctx, { maxSeconds: o.durationSeconds + (opts.syncedTimeoutSeconds ?? 300) + 120 });
   const t0 = Date.now();
   const active = new Map<number, ActiveFault>();
   let injected = 0;
@@ -138,7 +138,9 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
   const members = opts.members ?? ctx.lab.nodes.length;
   await waitGaleraSynced(ctx, members, (opts.syncedTimeoutSeconds ?? 300) * 1000);
   noteSynced(ctx.recoveries, Date.now());
-  const syncedAfterSeconds = (Date.now() - t0) / 1000 - o.durationSeconds;
+  // From the last heal (the end of the schedule as run) to every member Synced.
+  const lastHeal = Math.max(0, ...records.map((r) => r.healedAtSeconds ?? r.startedAtSeconds ?? 0));
+  const syncedAfterSeconds = (Date.now() - t0) / 1000 - lastHeal;
   const history = ctx.faults.workload?.history ?? [];
   const longest = longestUnavailable(history);
   const counts = { ok: 0, failed: 0, unknown: 0 };

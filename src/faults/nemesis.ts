@@ -14,6 +14,11 @@ import { faultsToHeal } from "./active.js";
 import { startHost } from "./power.js";
 import { LabError } from "../util/errors.js";
 
+/** A view that must not hold the fault up: its value, or `fallback` after `seconds`. */
+function withinSeconds<T>(p: Promise<T>, seconds: number, fallback: T): Promise<T> {
+  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), seconds * 1000).unref())]);
+}
+
 export function faultKind(kind: string): AnyFaultKind {
   const k = FAULTS.find((f) => f.name === kind);
   if (!k) throw new LabError(`"${kind}" is not a fault kind (${FAULTS.map((f) => f.name).join(", ")})`);
@@ -36,7 +41,8 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   ctx.signal.throwIfAborted();
   const kind = faultKind(spec.kind);
   const book = ctx.faults;
-  const tasks = await serviceTasks(ctx.lab).catch(() => []);
+  // Bounded: with the swarm's leader frozen a task list can wait for an election.
+  const tasks = await withinSeconds(serviceTasks(ctx.lab), 5, []).catch(() => []);
   ctx.tasksAtFault = new Set(tasks.map((t) => t.id));
   const startedAt = Date.now();
   if (workload && !book.workload) book.workload = await startWorkload(ctx, workload === true ? {} : workload);
@@ -73,7 +79,7 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
     ...(effect.route ? { route: effect.route } : {}),
     rules: rules.map(ruleText),
     ...effect.details,
-    swarm: await swarmView(ctx),
+    swarm: await withinSeconds(swarmView(ctx), 5, { nodes: "no answer within 5 s (swarm may be electing a leader)", tasks: [] }),
   };
 }
 

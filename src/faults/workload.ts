@@ -11,11 +11,13 @@ export interface WorkloadOptions {
   user?: string;
   password?: string;
   database?: string;
+  /** Stop by itself after this long (default 300 s; a chaos run asks for its whole length). */
+  maxSeconds?: number;
 }
 
-/** Bounds: the workload stops by itself after this many writes or seconds. */
-const MAX_WRITES = 2000;
+/** Bounds: the workload stops by itself after this long (or when asked), and it keeps at most this many writes. */
 const MAX_SECONDS = 300;
+const MAX_WRITES = 200_000;
 
 const safeName = (s: string) => {
   if (!/^[A-Za-z0-9_]+$/.test(s)) throw new LabError(`workload database "${s}" must be letters, digits and _`);
@@ -64,7 +66,7 @@ export async function startWorkload(ctx: RunContext, o: WorkloadOptions = {}): P
   const t0 = Date.now();
   const loops = members.map(async (m) => {
     const label = memberLabel(m);
-    while (running && history.length < MAX_WRITES && Date.now() - t0 < MAX_SECONDS * 1000) {
+    while (running && history.length < MAX_WRITES && Date.now() - t0 < (o.maxSeconds ?? MAX_SECONDS) * 1000) {
       const id = randomUUID();
       const at = Date.now();
       try {

@@ -95,18 +95,18 @@ export function tagOf(name: ImageName): string {
 }
 
 export function currentTags(): Record<ImageName, string> {
-  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera") };
+  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera"), registry: tagOf("registry") };
 }
 
 /** Builds every image whose input hash has no image yet; unchanged images are not rebuilt. */
 export async function buildImages(docker: Docker, log: Log, only?: ImageName[]): Promise<BuiltImage[]> {
   const results: BuiltImage[] = [];
-  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera"]);
+  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera", "registry"]);
   for (const name of [...wanted]) {
     const dep = IMAGE_SPECS[name].dependsOn;
     if (dep) wanted.add(dep);
   }
-  for (const name of ["base", "dind", "etcd", "galera"] as ImageName[]) {
+  for (const name of ["base", "dind", "etcd", "galera", "registry"] as ImageName[]) {
     if (!wanted.has(name)) continue;
     const spec = IMAGE_SPECS[name];
     const tag = tagOf(name);

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { projectRoot } from "../util/paths.js";
 
 /** The images the lab makes, all from Debian packages. `base` is a debootstrapped rootfs. */
-export type ImageName = "base" | "dind" | "etcd" | "galera";
+export type ImageName = "base" | "dind" | "etcd" | "galera" | "registry";
 
 export interface ImageSpec {
   name: ImageName;
@@ -49,6 +49,15 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     ]),
     dependsOn: "base",
     insideHosts: true,
+  },
+  registry: {
+    name: "registry",
+    repo: "swarmlab/registry",
+    contextDir: join(imagesDir, "registry"),
+    extraFiles: [],
+    dependsOn: "base",
+    // Loaded into the manager only, with `up --registry`.
+    insideHosts: false,
   },
 };
 

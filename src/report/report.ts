@@ -48,7 +48,7 @@ function chaosSummary(c: Record<string, unknown>): string[] {
   const schedule = (c.schedule ?? []) as Array<{ index: number; fault: string; plannedStartSeconds: number; plannedHealSeconds: number; startedAtSeconds?: number; healedAtSeconds?: number; error?: string }>;
   const n = (v?: number) => (v === undefined ? "-" : v.toFixed(1));
   return [
-    `Chaos, seed ${String(c.seed)}: ${String(c.faultsInjected)} faults injected; writes ok ${writes.ok ?? 0}, failed ${writes.failed ?? 0}, unknown ${writes.unknown ?? 0}; longest unavailability ${n(c.longestUnavailableSeconds as number)} s; all Synced ${n(c.syncedAfterSeconds as number)} s after the schedule ended.`,
+    `Chaos, seed ${String(c.seed)}: ${String(c.faultsInjected)} faults injected; writes ok ${writes.ok ?? 0}, failed ${writes.failed ?? 0}, unknown ${writes.unknown ?? 0}; longest unavailability ${n(c.longestUnavailableSeconds as number)} s; all Synced ${n(c.syncedAfterSeconds as number)} s after the last heal.`,
     "",
     "| # | fault | planned start–heal (s) | started | healed |",
     "| --- | --- | --- | --- | --- |",

@@ -8,6 +8,7 @@ import type { RunContext, ScenarioResult, StepResult } from "../context/run-cont
 import { LabError, isAbort } from "../util/errors.js";
 import { applyFault, healFaults } from "../faults/nemesis.js";
 import { runChaos, parseDuration, DEFAULT_CHAOS_FAULTS } from "../faults/chaos.js";
+import { runUserStep } from "./user-steps.js";
 import type { ChaosFaultKind } from "../faults/generator.js";
 import { activeCauses } from "../faults/active.js";
 import { noteVisible } from "../faults/recovery.js";
@@ -150,6 +151,10 @@ async function runStep(ctx: RunContext, step: Step, r: StepResult): Promise<void
     );
     r.details = result as unknown as Record<string, unknown>;
     ctx.chaos = r.details;
+    return;
+  }
+  if ("image" in step || "stack" in step || "copy" in step) {
+    r.details = await runUserStep(ctx, step, r);
     return;
   }
   r.details = await healFaults(ctx, step.heal);

@@ -4,7 +4,7 @@
  * come from the registries (checks/kinds, faults/kinds): this file has no list of its own.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { join, basename, dirname } from "node:path";
+import { join, basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
 import { z } from "zod";
 import { LabError } from "../util/errors.js";
@@ -93,10 +93,34 @@ export const chaosStep = z
   .strict();
 export type ChaosStep = z.infer<typeof chaosStep>;
 
-export type Step = RunStep | WaitStep | CheckStep | FaultStep | HealStep | ChaosStep;
-export type StepFamily = "run" | "wait" | "check" | "fault" | "heal" | "chaos";
+/** A path relative to the scenario file, inside its folder tree (checked against the file system at parse time). */
+const userPath = z.string().min(1).describe("a path relative to the scenario file");
 
-const FAMILY_KEYS: readonly StepFamily[] = ["run", "wait", "check", "fault", "heal", "chaos"];
+/** Builds a folder on this machine's engine; pushes the image to the lab's registry or loads it into every host. */
+export const imageStep = z
+  .object({ ...common, image: z.object({ build: userPath, tag: z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/).describe("name:tag"), dockerfile: z.string().optional(), push: z.boolean().optional() }).strict() })
+  .strict();
+/** `docker stack deploy -c <file> <name>` on a manager; the file's folder goes along. */
+export const stackStep = z
+  .object({
+    ...common,
+    stack: z.union([userPath, z.object({ file: userPath, name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).optional() }).strict()]),
+    on: hostField("manager").optional(),
+    env: z.record(z.string()).optional(),
+  })
+  .strict();
+/** Copies a file or folder into hosts. */
+export const copyStep = z
+  .object({ ...common, copy: z.object({ from: userPath, to: z.string().regex(/^\//).describe("an absolute path on the host"), on: hostField("all") }).strict() })
+  .strict();
+export type ImageStep = z.infer<typeof imageStep>;
+export type StackStep = z.infer<typeof stackStep>;
+export type CopyStep = z.infer<typeof copyStep>;
+
+export type Step = RunStep | WaitStep | CheckStep | FaultStep | HealStep | ChaosStep | ImageStep | StackStep | CopyStep;
+export type StepFamily = "run" | "wait" | "check" | "fault" | "heal" | "chaos" | "image" | "stack" | "copy";
+
+const FAMILY_KEYS: readonly StepFamily[] = ["run", "wait", "check", "fault", "heal", "chaos", "image", "stack", "copy"];
 
 let fieldKeys: Set<string> | undefined;
 const knownFieldKeys = () =>
@@ -132,6 +156,12 @@ function parseStep(raw: unknown): { step?: Step; problems: Problem[] } {
       return parseWith(healStep);
     case "chaos":
       return parseWith(chaosStep);
+    case "image":
+      return parseWith(imageStep);
+    case "stack":
+      return parseWith(stackStep);
+    case "copy":
+      return parseWith(copyStep);
     case "wait":
     case "check": {
       const list: ReadonlyArray<AnyWaitKind | AnyCheckKind> = family === "wait" ? WAITS : CHECKS;
@@ -167,7 +197,7 @@ export const scenarioFrame = z
     title: z.string(),
     description: z.string().optional(),
     /** The start state: bare hosts, a swarm, or the seed's Galera cluster (the seed runs first). */
-    needs: z.enum(["bare", "swarm", "galera"]),
+    needs: z.union([z.enum(["bare", "swarm", "galera"]), z.tuple([z.enum(["bare", "swarm", "galera"]), z.literal("registry")])]),
     /** Environment for every command (the walkthrough's `export HostIP=...`). */
     env: z.record(z.string()).optional(),
     steps: z.array(z.unknown()).min(1),
@@ -187,6 +217,9 @@ export function stepTitle(s: Step): string {
   if ("wait" in s) return `wait ${s.wait}${s.members !== undefined ? ` (${String(s.members)})` : ""}`;
   if ("check" in s) return `check ${s.check}`;
   if ("fault" in s) return `fault ${JSON.stringify(s.fault)}`;
+  if ("image" in s) return `image ${s.image.tag} from ${s.image.build}${s.image.push ? " (pushed to the lab registry)" : ""}`;
+  if ("stack" in s) return `stack deploy ${typeof s.stack === "string" ? s.stack : s.stack.file}`;
+  if ("copy" in s) return `copy ${s.copy.from} to ${s.copy.on}:${s.copy.to}`;
   if ("chaos" in s) return `chaos seed ${s.chaos.seed} for ${s.chaos.duration}${typeof s.chaos.duration === "number" ? " s" : ""}`;
   return `heal ${s.heal}`;
 }
@@ -218,6 +251,20 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: Ar
   return node?.range ? lc.linePos(node.range[0]).line : 1;
 }
 
+/** Where a step names a user file: it must exist and stay inside the scenario's folder tree. */
+function userPathProblems(s: Step, base: string): Problem[] {
+  const out: Problem[] = [];
+  const at: Array<[string[], string]> =
+    "image" in s ? [[["image", "build"], s.image.build]] : "stack" in s ? [[typeof s.stack === "string" ? ["stack"] : ["stack", "file"], typeof s.stack === "string" ? s.stack : s.stack.file]] : "copy" in s ? [[["copy", "from"], s.copy.from]] : [];
+  for (const [path, p] of at) {
+    const full = resolve(base, p);
+    const rel = relative(resolve(base), full);
+    if (isAbsolute(p) || rel.startsWith("..")) out.push({ path, message: `${JSON.stringify(p)} is outside the scenario's folder (${base}): user files must be in it or below it` });
+    else if (!existsSync(full)) out.push({ path, message: `${JSON.stringify(p)} does not exist (looked for ${full})` });
+  }
+  return out;
+}
+
 export function parseScenario(text: string, file: string): Scenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -240,7 +287,10 @@ export function parseScenario(text: string, file: string): Scenario {
     rawSteps.forEach((s, i) => {
       const r = parseStep(s);
       for (const p of r.problems) problems.push({ path: ["steps", i, ...p.path], message: p.message });
-      if (r.step) steps.push(r.step);
+      if (r.step) {
+        steps.push(r.step);
+        for (const p of userPathProblems(r.step, dirname(file))) problems.push({ path: ["steps", i, ...p.path], message: p.message });
+      }
     });
   }
   if (problems.length || !frame.success) {
@@ -267,3 +317,8 @@ export function loadScenario(nameOrPath: string): Scenario {
 
 /** The folder user files of a scenario are relative to. */
 export const scenarioDir = (s: Scenario) => dirname(s.file);
+
+/** The start state a scenario needs, and whether it needs the lab's registry (`needs: [swarm, registry]`). */
+export function startState(s: Pick<Scenario, "needs">): { state: "bare" | "swarm" | "galera"; registry: boolean } {
+  return Array.isArray(s.needs) ? { state: s.needs[0], registry: true } : { state: s.needs, registry: false };
+}

@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 import { startLab, type Lab } from "../lab.js";
-import { loadScenario, scenariosDir, type Scenario } from "./schema.js";
+import { loadScenario, scenariosDir, startState, type Scenario } from "./schema.js";
+import { startRegistry } from "../steps/registry.js";
 import { runScenario, type ScenarioResult, type RunScenarioOptions } from "./runner.js";
 import { writeReport, type RunReport } from "../report/report.js";
 import { collectLogs } from "../report/logs.js";
@@ -62,7 +63,7 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       report.interrupted = true;
       return false;
     }
-    if (result.ok) return scenario.name === "seed" || scenario.needs === "galera";
+    if (result.ok) return scenario.name === "seed" || startState(scenario).state === "galera";
     report.ok = false;
     const files = await collectLogs(l, join(opts.reportDir, "logs", scenario.name)).catch(() => []);
     progress.note(`collected ${files.length} logs in ${join(opts.reportDir, "logs", scenario.name)}`);
@@ -75,11 +76,13 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       const s0 = Date.now();
       // A scenario that needs the seed's cluster reuses the lab the previous one left in that state,
       // after checking it; otherwise (or with --fresh) it starts from a fresh lab.
-      if (lab && galeraLeft && scenario.needs === "galera" && !opts.fresh) {
+      const need = startState(scenario);
+      if (lab && galeraLeft && need.state === "galera" && !opts.fresh) {
         const check = await runScenario(lab, galeraStartState, { progress, signal: opts.signal });
         report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? "three Synced members" : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
         if (check.interrupted) break;
         if (check.ok) {
+          if (need.registry) await startRegistry(lab, opts.signal);
           const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
           galeraLeft = await afterScenario(lab, scenario, result);
           continue;
@@ -88,10 +91,10 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       galeraLeft = false;
       if (lab) await lab.down();
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
-      lab = await startLab({ name: opts.name, swarm: scenario.needs === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      lab = await startLab({ name: opts.name, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
       lab.removeOnDispose = !opts.keep;
-      report.setup.push({ title: `${scenario.name}: lab (${scenario.needs === "swarm" ? "swarm" : "bare hosts"})`, seconds: (Date.now() - s0) / 1000 });
-      if (scenario.needs === "galera") {
+      report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""})`, seconds: (Date.now() - s0) / 1000 });
+      if (need.state === "galera") {
         const seed = loadScenario("seed");
         process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
         const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile });
@@ -101,6 +104,7 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
           report.interrupted = true;
           break;
         }
+        if (setupResult.ok && need.registry) await startRegistry(lab, opts.signal);
         if (!setupResult.ok) {
           report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
           report.ok = false;

@@ -5,7 +5,7 @@
  */
 import Table from "cli-table3";
 import { styleText } from "node:util";
-import { checkKind, faultKindOf, waitKind, type Step } from "../scenarios/schema.js";
+import { checkKind, faultKindOf, stepTitle, waitKind, type Step } from "../scenarios/schema.js";
 import type { StepResult } from "../context/run-context.js";
 import { compareOutputs } from "./compare.js";
 import { summariseDetails } from "../report/details.js";
@@ -88,6 +88,7 @@ export function renderBefore(step: Step, title: string, index: number, total: nu
   else if ("wait" in step) out.push(`wait: ${step.wait}${step.members !== undefined ? ` (${step.members})` : ""}${step.service ? ` ${step.service}` : ""}, at most ${step.timeout} s`);
   else if ("check" in step) out.push(`check: ${step.check}${step.service ? ` ${step.service}` : ""}`);
   else if ("chaos" in step) out.push(paint(o, "magenta", `chaos: ${JSON.stringify(step.chaos)}`));
+  else if ("image" in step || "stack" in step || "copy" in step) out.push(paint(o, "cyan", stepTitle(step)));
   else out.push(`heal: ${step.heal}`);
   return out.join("\n");
 }

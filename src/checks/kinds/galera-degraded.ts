@@ -1,6 +1,6 @@
 import { defineWait } from "../../context/step-kinds.js";
 import type { RunContext } from "../../context/run-context.js";
-import { members } from "../../context/fields.js";
+import { members, serviceName } from "../../context/fields.js";
 import { waitFor } from "../../util/wait.js";
 import { galeraView, describeView } from "../conditions.js";
 import { swarmView } from "../swarm-view.js";
@@ -11,10 +11,10 @@ import { activeCauses } from "../../faults/active.js";
  * Waits for the partition to show in Galera: `n` Primary members of that size, and every other
  * running member non-Primary or unreachable (0: no Primary at all, and one member says so itself).
  */
-export async function waitDegraded(ctx: RunContext, n: number, timeoutMs: number): Promise<Record<string, unknown>> {
+export async function waitDegraded(ctx: RunContext, n: number, timeoutMs: number, service?: string): Promise<Record<string, unknown>> {
   const view = await waitFor(
     n === 0 ? "every running Galera member to be non-Primary" : `Galera to split: ${n} members Primary with size ${n}, the rest non-Primary`,
-    () => galeraView(ctx),
+    () => galeraView(ctx, service),
     (v) => {
       const primary = v.filter((m) => m.status === "Primary" && m.size === n);
       const answeringOthers = v.filter((m) => m.status && m.status !== "Primary");
@@ -33,6 +33,6 @@ export default defineWait({
   name: "galera-degraded",
   doc: "the split shows in Galera: `members` (default 2) Primary with that size, the rest non-Primary (0: no Primary anywhere)",
   teach: { en: "Connect to every member with mysql2 until the split shows: the majority Primary, the rest not.", zh: "用 mysql2 连接每个成员, 直到看到分裂: 多数为 Primary, 其余不是。" },
-  fields: { members: members.optional() },
-  run: (ctx, s) => waitDegraded(ctx, s.members ?? 2, s.timeout * 1000),
+  fields: { members: members.optional(), service: serviceName.optional() },
+  run: (ctx, s) => waitDegraded(ctx, s.members ?? 2, s.timeout * 1000, s.service),
 });

@@ -16,6 +16,12 @@ import history from "./history.js";
 import taskLogCheck from "./task-log-check.js";
 import noAddressExplained from "./no-address-explained.js";
 import discovery from "./discovery.js";
+import httpWait from "./http-wait.js";
+import tcpWait from "./tcp-wait.js";
+import sqlWait from "./sql-wait.js";
+import httpCheck from "./http-check.js";
+import tcpCheck from "./tcp-check.js";
+import sqlCheck from "./sql-check.js";
 
 export const WAITS: readonly AnyWaitKind[] = [
   swarmReady,
@@ -25,6 +31,9 @@ export const WAITS: readonly AnyWaitKind[] = [
   galeraDegraded,
   hostDown,
   taskLogWait,
+  httpWait,
+  tcpWait,
+  sqlWait,
 ];
 
 export const CHECKS: readonly AnyCheckKind[] = [
@@ -37,4 +46,7 @@ export const CHECKS: readonly AnyCheckKind[] = [
   taskLogCheck,
   noAddressExplained,
   discovery,
+  httpCheck,
+  tcpCheck,
+  sqlCheck,
 ];

@@ -119,7 +119,9 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
     opts.signal?.throwIfAborted();
     const address = rebase(spec.address, from, to);
     const container = containerName(name, spec.service);
-    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage });
+    // The lab's registry runs on the first host (the manager) when asked for: every host trusts it.
+    const registry = `${rebase(topology.hosts[0]!.address, from, to)}:5000`;
+    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry });
     hosts.push(new HostNode(spec.service, container, spec.hostname, address));
   }
   await Promise.all(hosts.map((h) => waitForInnerEngine(h, opts.signal)));
@@ -129,7 +131,7 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
 async function createHostContainer(
   docker: Docker,
   spec: HostSpec,
-  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string },
+  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string },
 ): Promise<void> {
   const privileged = o.mode === "privileged" || spec.privileged;
   const binds = [
@@ -142,7 +144,7 @@ async function createHostContainer(
     Hostname: spec.hostname,
     Image: o.image,
     // --tls=false: an explicit choice skips dockerd's deliberate start-up delay for plain TCP (lab bridge only).
-    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`, "--tls=false"],
+    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`, "--tls=false", `--insecure-registry=${o.registry}`],
     Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode }),
     HostConfig: {
       Privileged: privileged,
