@@ -274,7 +274,7 @@ status() {
   local out
   out=$(timeout 10 mariadb --protocol=socket -uroot -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_%'" 2>&1) || fail "mariadbd does not answer on its socket: $out"
   local plan=""
-  [ -f "$PLAN_FILE" ] && plan=$(tr '\n' ' ' <"$PLAN_FILE")
+  [ -f "$PLAN_FILE" ] && plan=$(tr '\n' ' ' <"$PLAN_FILE" | sed 's/ *$//')
   echo "$out" | awk -v plan="$plan" '
     { v[$1] = $2 }
     END {

@@ -75,8 +75,17 @@ export function problemsOf(error: z.ZodError, root: unknown, prefix: Array<strin
         out.push({ path, message: issue.type === "array" ? `has ${Array.isArray(value) ? value.length : 0} entries, at most ${issue.maximum} allowed` : `${show(value)} is above the maximum ${issue.maximum}` });
         break;
       case "invalid_string":
-        out.push({ path, message: `${show(value)} is not allowed: ${issue.validation === "regex" ? "letters, digits and - . _ only" : String(issue.validation)}` });
+        out.push({ path, message: issue.message && issue.message !== "Invalid" ? `${show(value)}: ${issue.message}` : `${show(value)} is not allowed here (${String(issue.validation)})` });
         break;
+      case "invalid_union": {
+        // The forms a value may take, from what each branch of the union expected here.
+        const forms = issue.unionErrors.flatMap((e) =>
+          e.issues.filter((i) => i.path.length === issue.path.length).flatMap((i) => (i.code === "invalid_enum_value" ? i.options.map(String) : i.code === "invalid_type" ? [i.expected === "array" ? "a list" : `a ${i.expected}`] : [])),
+        );
+        const allowed = [...new Set(forms)];
+        out.push({ path, message: `${show(value)} is not allowed${allowed.length ? ` (${allowed.join(", ")})` : ""}${typeof value === "string" ? didYouMean(value, allowed) : ""}` });
+        break;
+      }
       case "custom":
         out.push({ path, message: issue.message });
         break;

@@ -193,7 +193,7 @@ function parseStep(raw: unknown): { step?: Step; problems: Problem[] } {
 
 export const scenarioFrame = z
   .object({
-    name: z.string().regex(/^[a-z0-9-]+$/),
+    name: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and - only"),
     title: z.string(),
     description: z.string().optional(),
     /** The start state: bare hosts, a swarm, or the seed's Galera cluster (the seed runs first). */
