@@ -22,10 +22,15 @@ import { waitDegraded } from "./checks/kinds/galera-degraded.js";
 import { noteSynced, type RecoveryRecord } from "./faults/recovery.js";
 import { PROFILES, type Profile } from "./scenarios/profile.js";
 import { checkSchema, faultSchema, loadScenario, waitSchema, checkKind, waitKind, faultKindOf, ScenarioError, type Scenario } from "./scenarios/schema.js";
-import { problemsOf } from "./scenarios/problems.js";
+import { problemsOf } from "./util/problems.js";
 import { WAITS, CHECKS } from "./checks/kinds/index.js";
 import { FAULTS } from "./faults/kinds/index.js";
 import { LabError } from "./util/errors.js";
+import { resolve } from "node:path";
+import { loadUserImages, pushUserImages, type ImageLoad } from "./steps/user-images.js";
+import { registryAddress, registryUp } from "./steps/registry.js";
+import { deployStack } from "./steps/user-files.js";
+import { reachableManager } from "./checks/galera.js";
 
 export interface LabDriverOptions {
   password?: string;
@@ -90,6 +95,23 @@ export class LabDriver {
     const kind = checkKind(name);
     if (!kind) throw new LabError(`check: "${name}" is not a check (${CHECKS.map((k) => k.name).join(", ")})`);
     return kind.run(this.ctx, validated(`check ${name}`, checkSchema(kind), { check: name, ...fields }) as never);
+  }
+
+  /** Copies images from this machine's engine into every host (a host with the same image ID is skipped). */
+  loadImages(refs: string[]): Promise<ImageLoad[]> {
+    return loadUserImages(this.ctx.lab, refs, (l) => this.ctx.progress.note(l));
+  }
+
+  /** Puts images into the lab's registry (start the lab with `registry: true`); returns <manager>:5000/... refs. */
+  pushImages(refs: string[]): Promise<string[]> {
+    return pushUserImages(this.ctx.lab, refs, (l) => this.ctx.progress.note(l));
+  }
+
+  /** `docker stack deploy -c file name` on a manager (the file's folder goes along; ${REGISTRY} is the lab's registry). */
+  async deployStack(file: string, name: string, env: Record<string, string> = {}): Promise<{ command: string; output: string }> {
+    const manager = await reachableManager(this.ctx.lab);
+    const registry: Record<string, string> = (await registryUp(this.ctx.lab)) ? { REGISTRY: registryAddress(this.ctx.lab) } : {};
+    return deployStack(manager, resolve(file), name, { ...registry, ...env }, this.opts.signal);
   }
 
   /** Every running member's view, through mysql2. */

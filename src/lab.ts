@@ -5,7 +5,7 @@
 import type Docker from "dockerode";
 import { ensureEngine, type Log } from "./engine/engine.js";
 import { buildImages, tagOf } from "./images/build.js";
-import { createHosts, engineVolumeOf, findLab, removeLab } from "./hosts/dind/containers.js";
+import { createHosts, engineVolumeOf, findLab, removeLab, DEFAULT_COMPOSE_FILE } from "./hosts/dind/containers.js";
 import { DindProvider } from "./hosts/dind/dind-provider.js";
 import { hostByName, type Host, type HostProvider, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/host.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
@@ -14,6 +14,10 @@ import { loadImagesIntoHosts } from "./steps/images.js";
 import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
 import { Progress } from "./report/progress.js";
 import { startRegistry } from "./steps/registry.js";
+import { SshProvider } from "./hosts/ssh/ssh-provider.js";
+import { loadInventory } from "./hosts/ssh/inventory.js";
+import { preflight } from "./hosts/ssh/preflight.js";
+import { readCompose } from "./hosts/compose.js";
 import { LabError } from "./util/errors.js";
 
 export const OVERLAY_NETWORK = "mynet";
@@ -25,6 +29,10 @@ export interface StartLabOptions {
   composeFile?: string;
   /** What to do when the lab already exists. */
   ifExists?: "reuse" | "replace" | "fail";
+  /** Machines over SSH instead of docker-in-docker hosts: an inventory file (see docs/real-hosts.md). */
+  inventory?: string;
+  /** With an inventory: take machines already in a swarm (they leave it). */
+  force?: boolean;
   /** Also start the lab's own registry on the manager (<manager>:5000). */
   registry?: boolean;
   /** Leave a half-made lab in place when `up` fails or is interrupted. */
@@ -82,8 +90,17 @@ export class Lab implements AsyncDisposable {
     return this.provider.remove(this.name);
   }
 
+  /** Closes the provider's connections (SSH): the process can exit. */
+  async close(): Promise<void> {
+    await this.provider.close?.();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.removeOnDispose) await this.down();
+    try {
+      if (this.removeOnDispose) await this.down();
+    } finally {
+      await this.close();
+    }
   }
 }
 
@@ -114,6 +131,7 @@ export async function formSwarm(lab: LabHosts, progress: Progress): Promise<void
 
 /** Engine, images, hosts, and (with swarm) the walkthrough's swarm and overlay. */
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
+  if (opts.inventory) return startSshLab(opts.inventory, opts);
   const name = validateLabName(opts.name ?? DEFAULT_LAB);
   const progress = opts.progress ?? new Progress();
   const log: Log = (l) => progress.note(l);
@@ -189,7 +207,70 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
 }
 
 /** The lab as it runs now, or an error that says how to make one. */
-export async function openLab(name = DEFAULT_LAB): Promise<Lab> {
+/** The lab's hosts from an inventory: machines over SSH (the walkthrough's names, their own addresses). */
+function sshLabHosts(name: string, provider: SshProvider, composeFile?: string): LabHosts {
+  const topology = readCompose(composeFile ?? DEFAULT_COMPOSE_FILE);
+  const first = provider.hosts[0]!.address.split(".").slice(0, 3).join(".");
+  return { name, subnet: `${first}.0/24`, network: "", mode: "ssh", hosts: provider.hosts, topology };
+}
+
+/**
+ * A lab on machines over SSH: no engine of this machine is used (images come from the archives
+ * `setup` made). Refused before anything changes when a machine is unreachable, has no engine, or
+ * is in a swarm of its own; what each machine had is recorded so `down` leaves it as it was.
+ */
+async function startSshLab(inventoryFile: string, opts: StartLabOptions): Promise<Lab> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB);
+  const progress = opts.progress ?? new Progress();
+  const topology = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  const inventory = loadInventory(inventoryFile, topology.hosts.map((h) => h.service));
+  const provider = new SshProvider(inventory);
+  const lab = new Lab(provider, sshLabHosts(name, provider, opts.composeFile));
+  try {
+    const own = await provider.hasLab(name).catch(() => false);
+    await progress.step(`machines from ${inventoryFile}: reachable, an engine, no swarm of their own`, () => preflight(provider.hosts, { force: opts.force, ownLab: own }), () => provider.hosts.map((h) => `${h.name}=${h.id}`).join(" "));
+    if (own) {
+      if ((opts.ifExists ?? "fail") === "fail") throw new LabError(`lab ${name} is already on these machines`, { hint: "use --replace, or `swarmlab --hosts <inventory> down` first" });
+      if (opts.ifExists === "reuse" && (!opts.swarm || (await isSwarmReady(lab.hosts)))) {
+        lab.removeOnDispose = false;
+        return lab;
+      }
+      await progress.step(`remove lab ${name} from the machines`, () => provider.remove(name));
+    } else if (opts.force) {
+      // Machines in a swarm of their own: they leave it first (asked for with --force).
+      await Promise.all(provider.hosts.map((h) => h.docker(["swarm", "leave", "--force"], { allowFailure: true })));
+    }
+    await progress.step("record what each machine has (down removes only what the lab adds)", () => provider.recordBefore(name));
+    const loaded = await progress.step("images into every machine over SSH (only what a machine lacks)", () =>
+      loadImagesIntoHosts([
+        { tag: tagOf("galera"), hosts: provider.hosts },
+        { tag: tagOf("etcd"), hosts: provider.hosts.filter((h) => h.name === "docker1") },
+      ]),
+    );
+    for (const l of loaded) {
+      const [tag, host] = l.split(" -> ");
+      await provider.noteLoadedImage(host!, tag!, name);
+      await provider.noteLoadedImage(host!, `${tag!.split(":")[0]}:latest`, name);
+    }
+    opts.signal?.throwIfAborted();
+    if (opts.swarm) await formSwarm(lab.hosts, progress);
+    return lab;
+  } catch (err) {
+    if (!opts.keep) await provider.remove(name).catch(() => {});
+    await provider.close();
+    throw err;
+  }
+}
+
+export async function openLab(name = DEFAULT_LAB, inventory?: string): Promise<Lab> {
+  if (inventory) {
+    const provider = new SshProvider(loadInventory(inventory, readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => h.service)));
+    if (!(await provider.hasLab(validateLabName(name)))) {
+      await provider.close();
+      throw new LabError(`no lab named ${name} is on the machines of ${inventory}`, { hint: `start one with \`swarmlab --hosts ${inventory} up --swarm\`` });
+    }
+    return new Lab(provider, sshLabHosts(name, provider), false);
+  }
   const { docker } = await ensureEngine();
   const hosts = await findLab(docker, validateLabName(name));
   if (!hosts) throw new LabError(`no lab named ${name} is running`, { hint: "start one with `swarmlab up --swarm`" });

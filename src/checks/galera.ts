@@ -51,6 +51,13 @@ type ApiTask = {
   NetworksAttachments?: Array<{ Network: { Spec: { Name: string } }; Addresses?: string[] }>;
 };
 
+/** IDs of every task of every service that swarm wants running. */
+export async function runningTaskIds(lab: Lab): Promise<string[]> {
+  const manager = await reachableManager(lab);
+  const tasks = (await manager.engine("list the swarm's tasks", (api) => api.listTasks({ filters: { "desired-state": ["running"] } }))) as ApiTask[];
+  return tasks.map((t) => t.ID);
+}
+
 /** Tasks of a service from the swarm's own records (through a manager's API). */
 export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = false): Promise<TaskInfo[]> {
   const manager = await reachableManager(lab);

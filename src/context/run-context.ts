@@ -85,8 +85,10 @@ export interface RunContext {
   password: string;
   /** The folder of the scenario file: user files (stacks, copies) are relative to it. */
   baseDir?: string;
-  /** Task IDs of the Galera service when the last fault began. */
+  /** Task IDs of every service when the last fault began (members started since are judged on their own). */
   tasksAtFault?: Set<string>;
+  /** How many members the fault's service had then: only that many Synced again counts as recovered. */
+  membersAtFault?: number;
   /** Faults still active, and the write workload that runs while they are. */
   faults: FaultBook;
   /** One record per fault injected in this scenario: the recovery figures. */

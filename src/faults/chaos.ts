@@ -8,7 +8,7 @@ import type { ActiveFault, RunContext } from "../context/run-context.js";
 import { chaosSchedule, describeSchedule, resolveChaosOptions, validateChaosOptions, CHAOS_FAULT_KINDS, type ChaosEntry, type ChaosFaultKind, type ChaosOptions } from "./generator.js";
 import { applyFault, healActive, healFaults } from "./nemesis.js";
 import { faultSchema, faultKindOf } from "../scenarios/schema.js";
-import { problemsOf } from "../scenarios/problems.js";
+import { problemsOf } from "../util/problems.js";
 import { waitGaleraSynced } from "../checks/conditions.js";
 import { checkHistory } from "../checks/history.js";
 import { noteSynced } from "./recovery.js";

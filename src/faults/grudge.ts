@@ -19,7 +19,8 @@ export interface Rule {
 
 /** The iptables command line that adds (-I) or deletes (-D) a rule, as the host runs it. */
 export function iptablesArgv(rule: Rule, op: "add" | "delete"): string[] {
-  const argv = ["iptables", "-w", "5", ...(rule.table ? ["-t", rule.table] : []), op === "add" ? "-I" : "-D", ...rule.spec];
+  // Every rule carries the comment "swarmlab": a sweep can find what the lab added (SSH hosts' down).
+  const argv = ["iptables", "-w", "5", ...(rule.table ? ["-t", rule.table] : []), op === "add" ? "-I" : "-D", ...rule.spec, "-m", "comment", "--comment", "swarmlab"];
   return rule.netnsPid ? ["nsenter", "-t", String(rule.netnsPid), "-n", ...argv] : argv;
 }
 

@@ -6,7 +6,7 @@ import type { ActiveFault, FaultSpec, RunContext } from "../context/run-context.
 import type { AnyFaultKind } from "../context/step-kinds.js";
 import { iptablesArgv, type Rule } from "./grudge.js";
 import { FAULTS } from "./kinds/index.js";
-import { serviceTasks } from "../checks/galera.js";
+import { runningTaskIds, serviceTasks } from "../checks/galera.js";
 import { swarmView } from "../checks/swarm-view.js";
 import { startWorkload, type WorkloadOptions } from "./workload.js";
 import { noteFault, noteHeal } from "./recovery.js";
@@ -42,12 +42,17 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
   const kind = faultKind(spec.kind);
   const book = ctx.faults;
   // Bounded: with the swarm's leader frozen a task list can wait for an election.
-  const tasks = await withinSeconds(serviceTasks(ctx.lab), 5, []).catch(() => []);
-  ctx.tasksAtFault = new Set(tasks.map((t) => t.id));
+  // Every service's tasks, not only the seed's: a user's stack is judged the same way.
+  const tasks = await withinSeconds(runningTaskIds(ctx.lab), 5, []).catch(() => []);
+  ctx.tasksAtFault = new Set(tasks);
+  const service = (typeof workload === "object" ? workload.service : undefined) ?? book.workload?.service;
+  ctx.membersAtFault = (await withinSeconds(serviceTasks(ctx.lab, service), 5, []).catch(() => [])).length || undefined;
   const startedAt = Date.now();
   if (workload && !book.workload) book.workload = await startWorkload(ctx, workload === true ? {} : workload);
   const effect = await kind.apply(ctx, spec as never);
-  const rules = effect.rules ?? [];
+  // On machines over SSH, guards go in last (so on top): heal must always reach the host.
+  const guards = ctx.lab.provider.guardRules && effect.rules?.length ? (await Promise.all([...new Set(effect.rules.map((r) => r.host))].map((h) => ctx.lab.provider.guardRules!(h)))).flat() : [];
+  const rules = [...(effect.rules ?? []), ...guards];
   const added: Rule[] = [];
   try {
     for (const r of rules) {

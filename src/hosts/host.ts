@@ -61,6 +61,10 @@ export interface HostProvider {
   /** Everything the lab made there, and nothing else. */
   remove(lab: string): Promise<RemovalSummary>;
   supports(feature: ProviderFeature): boolean;
+  /** Rules put above every fault's rules on a host, so the lab never cuts itself off (SSH, the controller). */
+  guardRules?(host: string): Promise<import("../faults/grudge.js").Rule[]>;
+  /** Closes connections (SSH) so the process can exit. */
+  close?(): Promise<void>;
   /** Why a feature is missing, for the refusal. */
   why(feature: ProviderFeature): string;
 }

@@ -13,7 +13,7 @@ import { hostField, seconds } from "../context/fields.js";
 import type { AnyCheckKind, AnyFaultKind, AnyWaitKind } from "../context/step-kinds.js";
 import { WAITS, CHECKS } from "../checks/kinds/index.js";
 import { FAULTS } from "../faults/kinds/index.js";
-import { didYouMean, problemsOf, show, type Problem } from "./problems.js";
+import { didYouMean, problemsOf, show, type Problem } from "../util/problems.js";
 
 const common = {
   name: z.string().min(1).optional(),
@@ -234,16 +234,8 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: Array<string | numb
 }
 
 /** A scenario file with problems: every one, each with its line. */
-export class ScenarioError extends LabError {
-  override name = "ScenarioError";
-  constructor(
-    readonly file: string,
-    readonly problems: Array<{ line: number | string; path: string; message: string }>,
-  ) {
-    const line = (p: { line: number | string; path: string; message: string }) => `${file}:${p.line}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
-    super(problems.length === 1 ? line(problems[0]!) : `${file} has ${problems.length} problems:\n${problems.map((p) => `  ${line(p)}`).join("\n")}`);
-  }
-}
+export { FileProblemsError as ScenarioError } from "../util/problems.js";
+import { FileProblemsError as ScenarioError } from "../util/problems.js";
 
 /** The line of a key itself (not its value) when the path ends at a mapping key. */
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: Array<string | number>): number {

@@ -46,8 +46,9 @@ describe("the new fault kinds refuse impossible values before anything starts", 
 
 describe("how the faults are carried out (pure parts)", () => {
   it("iptables rules in another table or inside a task's network namespace", () => {
-    expect(iptablesArgv({ host: "docker1", spec: ["OUTPUT", "-j", "DROP"] }, "add")).toEqual(["iptables", "-w", "5", "-I", "OUTPUT", "-j", "DROP"]);
-    expect(iptablesArgv({ host: "docker1", table: "mangle", spec: ["POSTROUTING", "-j", "TEE", "--gateway", "1.2.3.4"] }, "delete")).toEqual(["iptables", "-w", "5", "-t", "mangle", "-D", "POSTROUTING", "-j", "TEE", "--gateway", "1.2.3.4"]);
+    const tag = ["-m", "comment", "--comment", "swarmlab"];
+    expect(iptablesArgv({ host: "docker1", spec: ["OUTPUT", "-j", "DROP"] }, "add")).toEqual(["iptables", "-w", "5", "-I", "OUTPUT", "-j", "DROP", ...tag]);
+    expect(iptablesArgv({ host: "docker1", table: "mangle", spec: ["POSTROUTING", "-j", "TEE", "--gateway", "1.2.3.4"] }, "delete")).toEqual(["iptables", "-w", "5", "-t", "mangle", "-D", "POSTROUTING", "-j", "TEE", "--gateway", "1.2.3.4", ...tag]);
     expect(iptablesArgv({ host: "docker1", netnsPid: 4242, spec: ["OUTPUT", "-d", "127.0.0.11", "-j", "DROP"] }, "add").slice(0, 5)).toEqual(["nsenter", "-t", "4242", "-n", "iptables"]);
   });
   it("libfaketime's control syntax and the delayer's command line", () => {

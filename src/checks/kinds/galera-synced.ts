@@ -12,7 +12,7 @@ export default defineWait({
     const n = s.members ?? 3;
     const view = await waitGaleraSynced(ctx, n, s.timeout * 1000, s.service);
     // Only the whole cluster counts as recovered (quorum-loss waits for one member first).
-    if (n >= (ctx.tasksAtFault?.size ?? n)) noteSynced(ctx.recoveries, Date.now());
+    if (n >= (ctx.membersAtFault ?? n)) noteSynced(ctx.recoveries, Date.now());
     return { members: view };
   },
 });

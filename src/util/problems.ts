@@ -4,6 +4,7 @@
  */
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
+import { LabError } from "./errors.js";
 
 export interface Problem {
   path: Array<string | number>;
@@ -96,3 +97,15 @@ export function problemsOf(error: z.ZodError, root: unknown, prefix: Array<strin
   return out;
 }
 
+
+/** A file (a scenario, an inventory) with problems: every one, each with its line. */
+export class FileProblemsError extends LabError {
+  override name = "ScenarioError";
+  constructor(
+    readonly file: string,
+    readonly problems: Array<{ line: number | string; path: string; message: string }>,
+  ) {
+    const line = (p: { line: number | string; path: string; message: string }) => `${file}:${p.line}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
+    super(problems.length === 1 ? line(problems[0]!) : `${file} has ${problems.length} problems:\n${problems.map((p) => `  ${line(p)}`).join("\n")}`);
+  }
+}
