@@ -51,7 +51,7 @@ export function registerChaosCommand(program: Command): void {
       if (opts.dryRun) return;
       const text = stringify({ name: `chaos-${seed}`, title: `chaos: seed ${seed}, ${durationSeconds} s`, needs: "galera", steps: [{ chaos }] });
       const scenario = parseScenario(text, join(opts.report, `chaos-${seed}.yaml`));
-      const report = await runSession([scenario], { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), profile: opts.profile, signal: cliSignal() });
+      const report = await runSession([scenario], { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, reportDir: opts.report, keep: Boolean(opts.keep), profile: opts.profile, signal: cliSignal() });
       if (report.interrupted) return;
       const s = report.scenarios.at(-1);
       const c = s?.chaos as { faultsInjected?: number; writes?: Record<string, number>; longestUnavailableSeconds?: number } | undefined;

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_LABEL, removeCaches } from "../images/host-cache.js";
 import { stateDir } from "../util/paths.js";
-import { startLab, openLab } from "../lab.js";
+import { startLab, openLab, type Lab } from "../lab.js";
 import { ensureEngine } from "../engine/engine.js";
 import { buildImages, listImages } from "../images/build.js";
 import { removeLab } from "../hosts/dind/containers.js";
@@ -17,6 +17,17 @@ import { cliSignal, EXIT } from "./signals.js";
 import type { ImageName } from "../images/spec.js";
 
 const labName = (cmd: Command): string => cmd.optsWithGlobals().name as string;
+/** The inventory given with --hosts: machines over SSH instead of docker-in-docker hosts. */
+const inventoryOf = (cmd: Command): string | undefined => cmd.optsWithGlobals().hosts as string | undefined;
+/** Opens the lab, runs fn, and closes its connections (SSH) so the process can exit. */
+async function withLab<T>(cmd: Command, fn: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await openLab(labName(cmd), inventoryOf(cmd));
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.close();
+  }
+}
 
 export function registerLabCommands(program: Command): void {
   program
@@ -37,9 +48,12 @@ export function registerLabCommands(program: Command): void {
     .option("--reuse", "if the lab exists, keep it (when it is healthy)")
     .option("--replace", "if the lab exists, remove it and make it anew")
     .option("--keep", "on failure or Ctrl-C, leave what was made for inspection")
+    .option("--force", "with --hosts: take machines that are already in a swarm (they leave it)")
     .action(async (opts, cmd: Command) => {
       const lab = await startLab({
         name: labName(cmd),
+        inventory: inventoryOf(cmd),
+        force: Boolean(opts.force),
         swarm: Boolean(opts.swarm),
         registry: Boolean(opts.registry),
         subnet: opts.subnet,
@@ -48,14 +62,16 @@ export function registerLabCommands(program: Command): void {
         signal: cliSignal(),
       });
       process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.id} (${h.address})`).join(", ")}\n`);
+      await lab.close();
     });
 
   program
     .command("down")
     .description("remove everything that carries the lab's label (safe to run twice)")
     .action(async (_opts, cmd: Command) => {
-      const { docker } = await ensureEngine();
-      const s = await removeLab(docker, labName(cmd));
+      const s = inventoryOf(cmd)
+        ? await withLab(cmd, (lab) => lab.down()).catch((e: Error) => (/no lab named/.test(e.message) ? { containers: [], networks: [], volumes: [] } : Promise.reject(e)))
+        : await removeLab((await ensureEngine()).docker, labName(cmd));
       const total = s.containers.length + s.networks.length + s.volumes.length;
       process.stdout.write(
         total === 0
@@ -70,7 +86,7 @@ export function registerLabCommands(program: Command): void {
     .option("--json", "print JSON")
     .option("--watch [seconds]", "refresh until Ctrl-C")
     .action(async (opts, cmd: Command) => {
-      const lab = await openLab(labName(cmd));
+      const lab = await openLab(labName(cmd), inventoryOf(cmd));
       const show = async () => {
         const s = await labStatus(lab);
         return opts.json ? JSON.stringify(s, null, 2) : renderStatus(s);
@@ -99,7 +115,7 @@ export function registerLabCommands(program: Command): void {
     .argument("<host>", "docker1, docker2 or docker3")
     .argument("<argv...>", "the command and its arguments (after --)")
     .action(async (host: string, argv: string[], _opts, cmd: Command) => {
-      const lab = await openLab(labName(cmd));
+      const lab = await openLab(labName(cmd), inventoryOf(cmd));
       const r = await lab.host(host).exec(argv, { allowFailure: true, timeoutMs: 600_000 });
       if (r.stdout) process.stdout.write(`${r.stdout}\n`);
       if (r.stderr) process.stderr.write(`${r.stderr}\n`);
@@ -111,7 +127,7 @@ export function registerLabCommands(program: Command): void {
     .description("write every host's dockerd log and every task's log to a folder")
     .option("--out <dir>", "folder", "swarmlab-logs")
     .action(async (opts, cmd: Command) => {
-      const lab = await openLab(labName(cmd));
+      const lab = await openLab(labName(cmd), inventoryOf(cmd));
       const files = await collectLogs(lab, opts.out);
       process.stdout.write(`wrote ${files.length} log files to ${opts.out}\n`);
     });
@@ -142,7 +158,7 @@ export function registerLabCommands(program: Command): void {
     .description("copy images from this machine's engine into every host of the lab (a host with the same image ID is skipped), as `kind load docker-image`")
     .argument("<images...>", "image references on this machine's engine")
     .action(async (refs: string[], _opts, cmd: Command) => {
-      const lab = await openLab(labName(cmd));
+      const lab = await openLab(labName(cmd), inventoryOf(cmd));
       const t0 = Date.now();
       const done = await loadUserImages(lab, refs, (l) => process.stderr.write(`  ${l}\n`));
       process.stdout.write(`${done.filter((d) => d.action === "loaded").length} loads, ${done.filter((d) => d.action !== "loaded").length} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -152,7 +168,7 @@ export function registerLabCommands(program: Command): void {
     .description("put images from this machine's engine into the lab's registry (<manager>:5000/<name>), so services and stacks on any host can pull them (needs `up --registry`)")
     .argument("<images...>", "image references on this machine's engine")
     .action(async (refs: string[], _opts, cmd: Command) => {
-      const lab = await openLab(labName(cmd));
+      const lab = await openLab(labName(cmd), inventoryOf(cmd));
       const pushed = await pushUserImages(lab, refs, (l) => process.stderr.write(`  ${l}\n`));
       process.stdout.write(`${pushed.join("\n")}\n`);
     });

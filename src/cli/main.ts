@@ -6,6 +6,7 @@ import { registerLabCommands } from "./lab-commands.js";
 import { registerRunCommands } from "./run-commands.js";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerChaosCommand } from "./chaos-command.js";
+import { registerMachinesCommand } from "./machines-command.js";
 
 
 export { EXIT };
@@ -16,12 +17,14 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command("swarmlab")
     .description("A real three-host Docker Swarm on one machine: replays the Percona/Galera swarm walkthrough and injects failures")
     .addOption(new Option("--name <lab>", "lab name (hosts of lab N are N-docker1..3)").default(DEFAULT_LAB))
+    .addOption(new Option("--hosts <inventory>", "run on machines over SSH listed in this inventory instead of docker-in-docker hosts (docs/real-hosts.md)"))
     .showHelpAfterError()
     .exitOverride();
   registerLabCommands(program);
   registerRunCommands(program);
   registerBenchCommand(program);
   registerChaosCommand(program);
+  registerMachinesCommand(program);
   try {
     await program.parseAsync(argv);
     const interrupted = interruptedExitCode();

@@ -19,7 +19,7 @@ export function registerRunCommands(program: Command): void {
     .option("--fresh", "a fresh lab for every scenario (by default a Galera scenario reuses the cluster the previous one left, after checking it)")
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
       if (report.interrupted) return; // main says so and exits 130/143
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
@@ -38,7 +38,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (name: string, opts, cmd: Command) => {
       if (opts.lang !== "en" && opts.lang !== "zh") throw new LabError(`--lang must be en or zh, not "${opts.lang}"`);
       const from = opts.from === undefined ? undefined : Number(opts.from);
-      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, signal: cliSignal(), from, profile: opts.profile });
+      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, signal: cliSignal(), from, profile: opts.profile });
       const report = r.report;
       if (r.stoppedBefore !== undefined) {
         process.stdout.write(`\n${stoppedMessage(name, r, Boolean(opts.keep))}\n`);

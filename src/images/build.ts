@@ -95,18 +95,18 @@ export function tagOf(name: ImageName): string {
 }
 
 export function currentTags(): Record<ImageName, string> {
-  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera"), registry: tagOf("registry") };
+  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera"), registry: tagOf("registry"), machine: tagOf("machine") };
 }
 
 /** Builds every image whose input hash has no image yet; unchanged images are not rebuilt. */
 export async function buildImages(docker: Docker, log: Log, only?: ImageName[]): Promise<BuiltImage[]> {
   const results: BuiltImage[] = [];
-  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera", "registry"]);
+  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera", "registry", "machine"]);
   for (const name of [...wanted]) {
     const dep = IMAGE_SPECS[name].dependsOn;
     if (dep) wanted.add(dep);
   }
-  for (const name of ["base", "dind", "etcd", "galera", "registry"] as ImageName[]) {
+  for (const name of ["base", "dind", "etcd", "galera", "registry", "machine"] as ImageName[]) {
     if (!wanted.has(name)) continue;
     const spec = IMAGE_SPECS[name];
     const tag = tagOf(name);

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { projectRoot } from "../util/paths.js";
 
 /** The images the lab makes, all from Debian packages. `base` is a debootstrapped rootfs. */
-export type ImageName = "base" | "dind" | "etcd" | "galera" | "registry";
+export type ImageName = "base" | "dind" | "etcd" | "galera" | "registry" | "machine";
 
 export interface ImageSpec {
   name: ImageName;
@@ -57,6 +57,15 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     extraFiles: [],
     dependsOn: "base",
     // Loaded into the manager only, with `up --registry`.
+    insideHosts: false,
+  },
+  machine: {
+    name: "machine",
+    repo: "swarmlab/machine",
+    contextDir: join(imagesDir, "machine"),
+    extraFiles: [],
+    // A host image with sshd: stand-in machines for the ssh provider (`swarmlab machines up`).
+    dependsOn: "dind",
     insideHosts: false,
   },
 };

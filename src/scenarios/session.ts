@@ -29,6 +29,8 @@ export interface SessionOptions {
   /** A fresh lab for every scenario, even where the previous one left the state it needs. */
   fresh?: boolean;
   profile?: Profile;
+  /** Machines over SSH (an inventory file) instead of docker-in-docker hosts. */
+  inventory?: string;
 }
 
 /** Asked of a lab another scenario left behind before it is reused as the seed's Galera cluster. */
@@ -91,7 +93,7 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       galeraLeft = false;
       if (lab) await lab.down();
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
-      lab = await startLab({ name: opts.name, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      lab = await startLab({ name: opts.name, inventory: opts.inventory, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
       lab.removeOnDispose = !opts.keep;
       report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""})`, seconds: (Date.now() - s0) / 1000 });
       if (need.state === "galera") {
@@ -141,9 +143,10 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
     report.seconds = (Date.now() - t0) / 1000;
     writeReport(opts.reportDir, report);
     if (lab && !opts.keep) {
-      await lab.down().catch(() => {});
+      await lab.down().catch((e: Error) => progress.note(`down: ${e.message}`));
       if (report.interrupted) progress.note(`removed lab ${lab.name}`);
     }
+    await lab?.close();
   }
   return report;
 }

@@ -26,6 +26,8 @@ export interface WalkOptions {
   from?: number;
   /** Timers: the walkthrough's defaults or tuned. */
   profile?: Profile;
+  /** Machines over SSH (an inventory) instead of docker-in-docker hosts. */
+  inventory?: string;
 }
 
 export interface WalkResult {
@@ -107,6 +109,7 @@ export async function walk(scenarioName: string, opts: WalkOptions): Promise<Wal
     reportDir: opts.reportDir,
     keep: opts.keep,
     profile: opts.profile,
+    inventory: opts.inventory,
     progress,
     signal,
     hooks: {

@@ -43,7 +43,8 @@ export async function chooseHostMode(docker: Docker): Promise<{ mode: HostMode; 
 
 export async function findLab(docker: Docker, name: string, composeFile = DEFAULT_COMPOSE_FILE): Promise<LabHosts | null> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=${name}`] } });
-  const hostsFound = containers.filter((c) => c.Labels[HOST_LABEL]);
+  // Stand-in machines (machines up) are reached over SSH, never as a docker-in-docker lab.
+  const hostsFound = containers.filter((c) => c.Labels[HOST_LABEL] && !c.Labels["swarmlab.machine"]);
   if (hostsFound.length === 0) return null;
   const topology = readCompose(composeFile);
   const net = networkName(name, topology.networkName);
@@ -65,6 +66,8 @@ export interface CreateHostsOptions {
   dindImage: string;
   log?: Log;
   signal?: AbortSignal;
+  /** Labels beyond the lab's own (stand-in machines are marked so no lab command mistakes them for lab hosts). */
+  extraLabels?: Record<string, string>;
   /** Fills a host's fresh /var/lib/docker volume before the host starts (the image cache). */
   prefillEngineVolume?: (volume: string) => Promise<void>;
 }
@@ -121,7 +124,7 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
     const container = containerName(name, spec.service);
     // The lab's registry runs on the first host (the manager) when asked for: every host trusts it.
     const registry = `${rebase(topology.hosts[0]!.address, from, to)}:5000`;
-    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry });
+    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry, extraLabels: opts.extraLabels });
     hosts.push(new HostNode(spec.service, container, spec.hostname, address));
   }
   await Promise.all(hosts.map((h) => waitForInnerEngine(h, opts.signal)));
@@ -131,7 +134,7 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
 async function createHostContainer(
   docker: Docker,
   spec: HostSpec,
-  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string },
+  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string; extraLabels?: Record<string, string> },
 ): Promise<void> {
   const privileged = o.mode === "privileged" || spec.privileged;
   const binds = [
@@ -145,7 +148,7 @@ async function createHostContainer(
     Image: o.image,
     // --tls=false: an explicit choice skips dockerd's deliberate start-up delay for plain TCP (lab bridge only).
     Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`, "--tls=false", `--insecure-registry=${o.registry}`],
-    Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode }),
+    Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode, ...o.extraLabels }),
     HostConfig: {
       Privileged: privileged,
       // Nested cgroups need a cgroup namespace of the host's own (the entrypoint refuses otherwise).
