@@ -87,10 +87,22 @@ async function ownOverlayAddress() {
     const names = await dns.resolve(arpa, "PTR").catch(() => [] as string[]);
     ptr.push({ address: l.address, names });
   }
-  try {
-    return { own: selectOwnAddress(local, ptr, env.DISCOVERY_NETWORK || undefined), local, ptr };
-  } catch (err) {
-    fail((err as Error).message);
+  return { own: selectOwnAddress(local, ptr, env.DISCOVERY_NETWORK || undefined), local, ptr };
+}
+
+/**
+ * The task's own overlay address, asked again for a while: swarm's DNS may register a new task's
+ * PTR record a moment after the task starts (seen on a loaded machine: empty answers for ~1-5 s).
+ */
+async function ownOverlayAddressSettled(boundMs = 20_000): Promise<Awaited<ReturnType<typeof ownOverlayAddress>>> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    try {
+      return await ownOverlayAddress();
+    } catch (err) {
+      if (Date.now() >= deadline) fail(`${(err as Error).message} (asked for ${boundMs / 1000} s)`);
+      await sleep(1000);
+    }
   }
 }
 
@@ -164,7 +176,7 @@ async function answeringPeers(peers: string[]): Promise<string[]> {
 }
 
 async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> {
-  const { own, local, ptr } = await ownOverlayAddress();
+  const { own, local, ptr } = await ownOverlayAddressSettled();
   say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr });
   const bootstrapKey = `/pxc-cluster/bootstrap/${cluster}`;
   const register = async (e: EtcdV2) => {

@@ -38,7 +38,7 @@ describe("the ssh provider on stand-in machines", () => {
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const text = readFileSync(inventory, "utf8");
     expect(text).toMatch(/^lab: true/m);
-    expect(text.match(/name: docker\d/g)).toHaveLength(3);
+    expect(text.match(/^\s+- name: docker\d$/gm)).toHaveLength(3);
   });
 
   it("a bad inventory, a wrong key and an unreachable machine are refused before anything changes, naming the host", async () => {

@@ -22,6 +22,7 @@ import sqlWait from "./sql-wait.js";
 import httpCheck from "./http-check.js";
 import tcpCheck from "./tcp-check.js";
 import sqlCheck from "./sql-check.js";
+import galeraClusters from "./galera-clusters.js";
 
 export const WAITS: readonly AnyWaitKind[] = [
   swarmReady,
@@ -49,4 +50,5 @@ export const CHECKS: readonly AnyCheckKind[] = [
   httpCheck,
   tcpCheck,
   sqlCheck,
+  galeraClusters,
 ];

@@ -6,7 +6,7 @@
 import type Docker from "dockerode";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { createHosts, removeLab } from "../dind/containers.js";
 import type { HostNode } from "../dind/dind-host.js";
@@ -32,7 +32,7 @@ export async function machinesUp(docker: Docker, o: { name: string; inventory: s
   const dir = join(stateDir(), "machines", o.name);
   mkdirSync(dir, { recursive: true });
   const key = join(dir, "id_ed25519");
-  const pair = utils.generateKeyPairSync("ed25519", { comment: `swarmlab machines ${o.name}` });
+  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment: `swarmlab machines ${o.name}` });
   writeFileSync(key, pair.private);
   chmodSync(key, 0o600);
   for (const h of hosts.hosts as HostNode[]) {
@@ -47,7 +47,7 @@ export async function machinesUp(docker: Docker, o: { name: string; inventory: s
     lab: true,
     hosts: hosts.hosts.map((h) => ({ name: h.name, address: h.address, hostname: h.hostname, ssh: { user: "root", port: 22, key }, power: MACHINE_POWER, logs: "cat /var/log/dockerd.log" })),
   };
-  writeFileSync(inventory, `# Stand-in machines made by \`swarmlab machines up --name ${o.name}\` (sshd + dockerd each).\n# \`swarmlab machines down --name ${o.name}\` removes them.\n${stringify(doc)}`);
+  writeFileSync(inventory, `# Stand-in machines made by \`swarmlab machines up --name ${o.name}\` (sshd + dockerd each).\n# \`swarmlab machines down --name ${o.name}\` removes them.\n${stringify(doc, { aliasDuplicateObjects: false })}`);
   return { inventory, key, machines: hosts.hosts.map((h) => ({ name: h.name, address: h.address, container: h.id })) };
 }
 

@@ -1,7 +1,8 @@
 /** A lab host that is a machine reached over SSH (ssh2), its engine's API through the same SSH (dockerode's ssh protocol). */
 import { createReadStream, readFileSync } from "node:fs";
 import Docker from "dockerode";
-import { Client, type ClientChannel } from "ssh2";
+// ssh2 is CommonJS: its classes come through the default export.
+import ssh2, { type Client, type ClientChannel } from "ssh2";
 import type { Host } from "../host.js";
 import type { InventoryHost } from "./inventory.js";
 import type { RunOptions, RunResult } from "../../util/run.js";
@@ -17,7 +18,8 @@ export class SshHost implements Host {
   constructor(readonly spec: InventoryHost) {
     this.key = readFileSync(spec.keyFile);
     this.hostname = spec.hostname ?? spec.name;
-    this.api = new Docker({ protocol: "ssh", host: spec.address, port: spec.ssh.port, username: spec.ssh.user, sshOptions: { privateKey: this.key }, timeout: 20_000 } as Docker.DockerOptions);
+    // No `timeout` here: docker-modem sets it on the SSH stream, which has no setTimeout.
+    this.api = new Docker({ protocol: "ssh", host: spec.address, port: spec.ssh.port, username: spec.ssh.user, sshOptions: { privateKey: this.key } } as Docker.DockerOptions);
   }
 
   get name(): string {
@@ -37,7 +39,7 @@ export class SshHost implements Host {
   /** One SSH connection, opened on first use and again after it dropped. */
   connect(timeoutMs = 10_000): Promise<Client> {
     this.conn ??= new Promise<Client>((resolve, reject) => {
-      const c = new Client();
+      const c = new ssh2.Client();
       c.once("ready", () => resolve(c));
       c.once("error", (err) => {
         this.conn = undefined;
