@@ -23,6 +23,7 @@ import { noteSynced, type RecoveryRecord } from "./faults/recovery.js";
 import { PROFILES, type Profile } from "./scenarios/profile.js";
 import { checkSchema, faultSchema, loadScenario, waitSchema, checkKind, waitKind, faultKindOf, ScenarioError, type Scenario } from "./scenarios/schema.js";
 import { problemsOf } from "./util/problems.js";
+import { withLabHostNames } from "./context/fields.js";
 import { WAITS, CHECKS } from "./checks/kinds/index.js";
 import { FAULTS } from "./faults/kinds/index.js";
 import { LabError } from "./util/errors.js";
@@ -39,6 +40,8 @@ export interface LabDriverOptions {
   profile?: Profile;
   /** Aborts every wait, check and command the driver runs. */
   signal?: AbortSignal;
+  /** Galera's replica count (${REPLICAS}, the default `members`); default one per host. */
+  replicas?: number;
 }
 
 /** Validates fields the way a scenario file's step is validated, and throws every problem at once. */
@@ -64,18 +67,29 @@ export class LabDriver {
 
   /** Runs a scenario (a name in scenarios/, a path, or a parsed one) with the driver's profile and signal. */
   runScenario(scenario: string | Scenario): Promise<ScenarioResult> {
-    const s = typeof scenario === "string" ? loadScenario(scenario) : scenario;
-    return runScenario(this.ctx.lab, s, { progress: this.ctx.progress, profile: this.ctx.profile, signal: this.opts.signal, password: this.ctx.password });
+    // Read for this lab's size: its host names, ${HOSTS}, ${REPLICAS}, the seed's joins.
+    const lab = this.ctx.lab;
+    const size = { hosts: lab.nodes.length, managers: lab.hosts.managers, replicas: this.ctx.replicas, allowColocated: true };
+    const s = typeof scenario === "string" ? loadScenario(scenario, size) : scenario;
+    return runScenario(lab, s, { progress: this.ctx.progress, profile: this.ctx.profile, signal: this.opts.signal, password: this.ctx.password, replicas: this.ctx.replicas });
   }
 
-  /** Injects a fault (optionally starting the write workload); it stays until heal(). */
-  fault(spec: FaultSpec, opts: { workload?: boolean | WorkloadOptions } = {}): Promise<Record<string, unknown>> {
+  /**
+   * A fault's spec checked the way a scenario file's fault is (its kind, every field, hosts of the
+   * lab), without a lab: throws ScenarioError naming each problem, or returns the parsed spec.
+   */
+  static validateFault(spec: FaultSpec): FaultSpec {
     const kind = faultKindOf(String(spec.kind));
     if (!kind) throw new LabError(`fault: "${String(spec.kind)}" is not a fault kind (${FAULTS.map((k) => k.name).join(", ")})`);
     const parsed = validated(`fault ${spec.kind}`, faultSchema(kind), spec);
     const crossProblems = kind.check?.(parsed as never) ?? [];
     if (crossProblems.length) throw new ScenarioError(`fault ${spec.kind}`, crossProblems.map((p) => ({ line: 0, path: p.field, message: p.message })));
-    return applyFault(this.ctx, parsed as FaultSpec, opts.workload ?? false);
+    return parsed as FaultSpec;
+  }
+
+  /** Injects a fault (optionally starting the write workload); it stays until heal(). */
+  fault(spec: FaultSpec, opts: { workload?: boolean | WorkloadOptions } = {}): Promise<Record<string, unknown>> {
+    return applyFault(this.ctx, this.ofThisLab(() => LabDriver.validateFault(spec)), opts.workload ?? false);
   }
 
   /** Removes exactly what the faults added, unpauses and starts stopped hosts: all faults, or those touching `host`. */
@@ -87,14 +101,19 @@ export class LabDriver {
   async wait(name: string, fields: Record<string, unknown> & { timeout: number }): Promise<Record<string, unknown>> {
     const kind = waitKind(name);
     if (!kind) throw new LabError(`wait: "${name}" is not a wait (${WAITS.map((k) => k.name).join(", ")})`);
-    return kind.run(this.ctx, validated(`wait ${name}`, waitSchema(kind), { wait: name, ...fields }) as never);
+    return kind.run(this.ctx, this.ofThisLab(() => validated(`wait ${name}`, waitSchema(kind), { wait: name, ...fields })) as never);
   }
 
   /** Any check of the registry by name, e.g. check("history") or check("galera-health", { members: 3 }). */
   async check(name: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     const kind = checkKind(name);
     if (!kind) throw new LabError(`check: "${name}" is not a check (${CHECKS.map((k) => k.name).join(", ")})`);
-    return kind.run(this.ctx, validated(`check ${name}`, checkSchema(kind), { check: name, ...fields }) as never);
+    return kind.run(this.ctx, this.ofThisLab(() => validated(`check ${name}`, checkSchema(kind), { check: name, ...fields })) as never);
+  }
+
+  /** Validates with this lab's host names (docker4... in a lab of --size 5). */
+  private ofThisLab<T>(fn: () => T): T {
+    return withLabHostNames(this.ctx.lab.nodes.map((h) => h.name), fn);
   }
 
   /** Copies images from this machine's engine into every host (a host with the same image ID is skipped). */

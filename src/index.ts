@@ -18,3 +18,4 @@ export { WAITS, CHECKS } from "./checks/kinds/index.js";
 export { FAULTS } from "./faults/kinds/index.js";
 export { defineWait, defineCheck, defineFault } from "./context/step-kinds.js";
 export type { Profile } from "./scenarios/profile.js";
+export { GaleraSwarm, StartedGaleraSwarm, GaleraSwarmConfigError, checkFaultSpec, DEFAULT_SWARM_NAME, type FaultOptions, type SwarmReportFiles } from "./testcontainers/galera-swarm.js";

@@ -9,7 +9,7 @@ import { createHosts, engineVolumeOf, findLab, removeLab, DEFAULT_COMPOSE_FILE }
 import { DindProvider } from "./hosts/dind/dind-provider.js";
 import { hostByName, type Host, type HostProvider, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/host.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
-import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady } from "./steps/swarm.js";
+import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady, workerJoinToken } from "./steps/swarm.js";
 import { loadImagesIntoHosts } from "./steps/images.js";
 import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
 import { Progress } from "./report/progress.js";
@@ -17,7 +17,8 @@ import { startRegistry } from "./steps/registry.js";
 import { SshProvider } from "./hosts/ssh/ssh-provider.js";
 import { loadInventory } from "./hosts/ssh/inventory.js";
 import { preflight } from "./hosts/ssh/preflight.js";
-import { readCompose } from "./hosts/compose.js";
+import { hostsFitProblem, readCompose, topologyForSize } from "./hosts/compose.js";
+import { resolveLabSize } from "./hosts/size.js";
 import { LabError } from "./util/errors.js";
 
 export const OVERLAY_NETWORK = "mynet";
@@ -27,6 +28,10 @@ export interface StartLabOptions {
   swarm?: boolean;
   subnet?: string;
   composeFile?: string;
+  /** How many hosts, docker1..dockerN (1..9; default the compose file's three; beyond it they follow its pattern). */
+  hosts?: number;
+  /** How many of them are swarm managers (odd, at most `hosts`; default 3, or 1 for fewer than 3 hosts); the rest join as workers. */
+  managers?: number;
   /** What to do when the lab already exists. */
   ifExists?: "reuse" | "replace" | "fail";
   /** Machines over SSH instead of docker-in-docker hosts: an inventory file (see docs/real-hosts.md). */
@@ -107,25 +112,34 @@ export class Lab implements AsyncDisposable {
 /** Hosts are running swarm managers already? Used to reuse a lab. */
 async function isSwarmReady(lab: LabHosts): Promise<boolean> {
   try {
-    await waitSwarmReady(lab.hosts[0]!, lab.hosts.length, 3000);
+    await waitSwarmReady(lab.hosts[0]!, lab.hosts.length, 3000, undefined, lab.managers ?? lab.hosts.length);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Turns three bare hosts into the walkthrough's swarm: init on docker1, two managers join, mynet. */
+/**
+ * Turns bare hosts into the walkthrough's swarm: init on docker1, the next hosts join as managers
+ * (the walkthrough's three all do), any beyond `lab.managers` join with the worker token; mynet.
+ */
 export async function formSwarm(lab: LabHosts, progress: Progress): Promise<void> {
   const [first, ...rest] = lab.hosts;
   if (!first) throw new LabError("the lab has no hosts");
+  const managers = lab.managers ?? lab.hosts.length;
   await progress.step(`docker swarm init --advertise-addr ${first.address} (on ${first.name})`, () => swarmInit(first));
   const token = await progress.step("docker swarm join-token manager", () => managerJoinToken(first));
-  for (const h of rest) {
-    await progress.step(`docker swarm join --token ... ${first.address}:2377 (on ${h.name})`, () =>
-      swarmJoin(h, token, first.address),
+  const workerToken = managers < lab.hosts.length ? await progress.step("docker swarm join-token worker", () => workerJoinToken(first)) : "";
+  for (const [i, h] of rest.entries()) {
+    const asManager = i + 1 < managers;
+    await progress.step(`docker swarm join --token ... ${first.address}:2377 (on ${h.name}, as a ${asManager ? "manager" : "worker"})`, () =>
+      swarmJoin(h, asManager ? token : workerToken, first.address),
     );
   }
-  await progress.step("three managers Ready, one Leader", () => waitSwarmReady(first, lab.hosts.length));
+  const workers = lab.hosts.length - managers;
+  await progress.step(`${managers} manager${managers === 1 ? "" : "s"} Ready, one Leader${workers ? `; ${workers} worker${workers === 1 ? "" : "s"} Ready` : ""}`, () =>
+    waitSwarmReady(first, lab.hosts.length, 60_000, undefined, managers),
+  );
   await progress.step(`docker network create --driver overlay ${OVERLAY_NETWORK}`, () => createOverlay(first, OVERLAY_NETWORK));
 }
 
@@ -133,6 +147,12 @@ export async function formSwarm(lab: LabHosts, progress: Progress): Promise<void
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   if (opts.inventory) return startSshLab(opts.inventory, opts);
   const name = validateLabName(opts.name ?? DEFAULT_LAB);
+  // The size is refused before anything is made: out of 1..9, an even or too large manager count, a subnet too small.
+  const file = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  const size = resolveLabSize({ hosts: opts.hosts, managers: opts.managers }, file.hosts.length);
+  const sized = topologyForSize(file, size.hosts);
+  const tooSmall = opts.subnet ? hostsFitProblem(sized, opts.subnet) : undefined;
+  if (tooSmall) throw new LabError(`--subnet: ${tooSmall}`, { hint: "pass a /24 (the hosts keep the file's host part: .201 upward)" });
   const progress = opts.progress ?? new Progress();
   const log: Log = (l) => progress.note(l);
   const engine = await progress.step("Docker engine", () => ensureEngine(log), (e) => `${e.version}${e.started ? " (started by the lab)" : ""}`);
@@ -149,7 +169,11 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
         hint: "use --reuse to keep it, --replace to make it anew, or `swarmlab down` first",
       });
     }
-    if (how === "reuse") {
+    // A lab of another size is never reused: its hosts or roles are not the ones asked for.
+    const sameSize = existing.hosts.length === size.hosts && (existing.managers ?? existing.hosts.length) === size.managers;
+    if (how === "reuse" && !sameSize) {
+      progress.note(`lab ${name} has ${existing.hosts.length} hosts (${existing.managers ?? existing.hosts.length} managers), asked for ${size.hosts} (${size.managers}): replacing it`);
+    } else if (how === "reuse") {
       const swarmOk = !opts.swarm || (await isSwarmReady(existing));
       if (swarmOk) {
         progress.note(`reusing lab ${name}`);
@@ -165,13 +189,16 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   try {
     const imageTags = [tagOf("galera"), tagOf("etcd")];
     const cache = await usableCache(docker, imageTags);
+    const what = `hosts ${sized.hosts.length === 1 ? sized.hosts[0]!.service : `${sized.hosts[0]!.service}..${sized.hosts.at(-1)!.service}`} from docker-compose.dind.yml${sized.hosts.length > file.hosts.length ? " (beyond its hosts, their pattern)" : ""}`;
     const hosts = await progress.step(
-      cache ? "hosts docker1..3 from docker-compose.dind.yml (images from the host image cache)" : "hosts docker1..3 from docker-compose.dind.yml",
+      cache ? `${what} (images from the host image cache)` : what,
       () =>
         createHosts(docker, {
           name,
           subnet: opts.subnet,
           composeFile: opts.composeFile,
+          hosts: size.hosts,
+          managers: size.managers,
           dindImage: tagOf("dind"),
           log,
           signal: opts.signal,
@@ -223,9 +250,14 @@ async function startSshLab(inventoryFile: string, opts: StartLabOptions): Promis
   const name = validateLabName(opts.name ?? DEFAULT_LAB);
   const progress = opts.progress ?? new Progress();
   const topology = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  // The inventory's machines are the compose file's hosts: a size is only their roles.
+  const size = resolveLabSize({ hosts: opts.hosts, managers: opts.managers }, topology.hosts.length);
+  if (size.hosts !== topology.hosts.length) {
+    throw new LabError(`--size ${size.hosts}: a lab on machines over SSH has the inventory's ${topology.hosts.length} hosts (${topology.hosts.map((h) => h.service).join(", ")})`);
+  }
   const inventory = loadInventory(inventoryFile, topology.hosts.map((h) => h.service));
   const provider = new SshProvider(inventory);
-  const lab = new Lab(provider, sshLabHosts(name, provider, opts.composeFile));
+  const lab = new Lab(provider, { ...sshLabHosts(name, provider, opts.composeFile), managers: size.managers });
   try {
     const own = await provider.hasLab(name).catch(() => false);
     await progress.step(`machines from ${inventoryFile}: reachable, an engine, no swarm of their own`, () => preflight(provider.hosts, { force: opts.force, ownLab: own }), () => provider.hosts.map((h) => `${h.name}=${h.id}`).join(" "));

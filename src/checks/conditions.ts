@@ -1,5 +1,5 @@
 /** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
-import type { RunContext } from "../context/run-context.js";
+import { replicasOf, type RunContext } from "../context/run-context.js";
 import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
 import { serviceCredentials } from "./credentials.js";
 import { clusterAddressProblems } from "./cluster-address.js";
@@ -70,15 +70,18 @@ export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: 
 }
 
 export async function waitSwarm(ctx: RunContext, n: number, timeoutMs: number) {
-  return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs, ctx.signal);
+  // The whole lab: as many managers as it was made with (workers have no manager status).
+  const managers = n === ctx.lab.nodes.length ? (ctx.lab.hosts.managers ?? n) : n;
+  return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs, ctx.signal, managers);
 }
 
-/** 3 running tasks on 3 different hosts, and `docker service ls` says n/n. */
+/** n running tasks on n different hosts (on every host when n is more: --allow-colocated), and `docker service ls` says n/n. */
 export async function checkServiceSpread(ctx: RunContext, n: number, service = GALERA_SERVICE): Promise<Record<string, unknown>> {
   const tasks = (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running");
   const hosts = new Set(tasks.map((t) => t.nodeHostname));
-  if (tasks.length !== n || hosts.size !== n) {
-    throw new LabError(`expected ${n} running tasks on ${n} different hosts, found ${tasks.length} on ${[...hosts].join(", ") || "none"}`);
+  const spread = Math.min(n, ctx.lab.nodes.length);
+  if (tasks.length !== n || hosts.size !== spread) {
+    throw new LabError(`expected ${n} running tasks on ${spread} different hosts, found ${tasks.length} on ${[...hosts].join(", ") || "none"}`);
   }
   const manager = await reachableManager(ctx.lab);
   const ls = await manager.docker(["service", "ls", "--filter", `name=${service}`, "--format", "{{.Replicas}}"]);
@@ -147,6 +150,8 @@ export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = fa
 /** A row written through one member is read back from the others. */
 export async function checkReplication(ctx: RunContext): Promise<Record<string, unknown>> {
   const members = await galeraMembers(ctx.lab);
+  // A one-member cluster (--replicas 1) has nobody to replicate to; otherwise a lone member means one is missing.
+  if (members.length === 1 && replicasOf(ctx) === 1) return { writtenVia: memberLabel(members[0]!), readBackOn: [], note: "one member (--replicas 1): nothing to replicate to" };
   if (members.length < 2) throw new LabError(`replication needs two members, found ${members.length}`);
   const [writer, ...readers] = members;
   const marker = `seed-${Date.now()}`;

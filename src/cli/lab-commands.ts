@@ -14,6 +14,7 @@ import { runDoctor, renderDoctor } from "../checks/doctor.js";
 import { Progress } from "../report/progress.js";
 import { loadUserImages, pushUserImages } from "../steps/user-images.js";
 import { cliSignal, EXIT } from "./signals.js";
+import { managersOption, sizeFrom, sizeOption } from "./options.js";
 import type { ImageName } from "../images/spec.js";
 
 const labName = (cmd: Command): string => cmd.optsWithGlobals().name as string;
@@ -41,18 +42,23 @@ export function registerLabCommands(program: Command): void {
 
   program
     .command("up")
-    .description("create the three hosts docker1..3 (and with --swarm, the walkthrough's swarm and mynet)")
-    .option("--swarm", "also init the swarm on docker1, join docker2/docker3 as managers, create mynet")
+    .description("create the three hosts docker1..3, or --size N (and with --swarm, the walkthrough's swarm and mynet)")
+    .option("--swarm", "also init the swarm on docker1, join docker2/docker3 as managers (beyond --managers: as workers), create mynet")
     .option("--registry", "also run the lab's own registry on the manager (<manager address>:5000), trusted by every host")
     .option("--subnet <cidr>", "the lab bridge's subnet (default: the compose file's, or a free one for --name)")
     .option("--reuse", "if the lab exists, keep it (when it is healthy)")
     .option("--replace", "if the lab exists, remove it and make it anew")
     .option("--keep", "on failure or Ctrl-C, leave what was made for inspection")
     .option("--force", "with --hosts: take machines that are already in a swarm (they leave it)")
+    .addOption(sizeOption())
+    .addOption(managersOption())
     .action(async (opts, cmd: Command) => {
+      const size = sizeFrom(opts);
       const lab = await startLab({
         name: labName(cmd),
         inventory: inventoryOf(cmd),
+        hosts: size.hosts,
+        managers: size.managers,
         force: Boolean(opts.force),
         swarm: Boolean(opts.swarm),
         registry: Boolean(opts.registry),

@@ -1,7 +1,29 @@
 /** Options several commands share, declared once (their checks too). */
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { PROFILES } from "../scenarios/profile.js";
+import type { SizeInput } from "../hosts/size.js";
 
 /** --profile: resolved once by commander; anything else is refused with the allowed values. */
 export const profileOption = () =>
   new Option("--profile <profile>", "timers: walkthrough (swarm's and Galera's defaults) or tuned (faster failure detection)").choices(PROFILES).default("walkthrough");
+
+/** A whole number, or commander refuses the value (exit 2) naming it. */
+const wholeNumber = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a whole number`);
+  return Number(v);
+};
+
+// The lab's size: --size and --managers (up), and for run, walk and validate also --replicas and
+// --allow-colocated. Not --hosts: that global option names an SSH inventory. Their limits are
+// checked by resolveLabSize (hosts/size.ts) before anything is made.
+export const sizeOption = () =>
+  new Option("--size <n>", "hosts docker1..dockerN, 1-9 (default the compose file's 3; beyond it they follow its pattern)").argParser(wholeNumber);
+export const managersOption = () =>
+  new Option("--managers <m>", "how many of them are swarm managers, odd and at most --size (default 3, or 1 below 3 hosts); the rest join as workers").argParser(wholeNumber);
+export const replicasOption = () => new Option("--replicas <r>", "Galera members the seed creates, ${REPLICAS} in scenarios (default one per host)").argParser(wholeNumber);
+export const allowColocatedOption = () => new Option("--allow-colocated", "allow more replicas than hosts (two Galera members on one host)");
+
+/** What the size options say, for startLab, runSession and loadScenario (scenarios with their own `size` keep it). */
+export function sizeFrom(opts: { size?: number; managers?: number; replicas?: number; allowColocated?: boolean }): SizeInput {
+  return { hosts: opts.size, managers: opts.managers, replicas: opts.replicas, allowColocated: Boolean(opts.allowColocated) };
+}

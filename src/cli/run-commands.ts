@@ -3,9 +3,11 @@ import { runSession, allScenarioNames } from "../scenarios/session.js";
 import { loadScenario } from "../scenarios/schema.js";
 import { cliSignal, EXIT } from "./signals.js";
 import { walk, stoppedMessage } from "../walk/walk.js";
-import { profileOption } from "./options.js";
+import { allowColocatedOption, managersOption, profileOption, replicasOption, sizeFrom, sizeOption } from "./options.js";
 import { FORMAT_DOC, stepKindsReference, writeReference } from "../scenarios/docs.js";
 import { LabError } from "../util/errors.js";
+import { describeSize, resolveLabSize, sameSize } from "../hosts/size.js";
+import { labHostNames } from "../context/fields.js";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -17,9 +19,13 @@ export function registerRunCommands(program: Command): void {
     .option("--keep", "leave the lab running afterwards")
     .addOption(profileOption())
     .option("--fresh", "a fresh lab for every scenario (by default a Galera scenario reuses the cluster the previous one left, after checking it)")
+    .addOption(sizeOption())
+    .addOption(managersOption())
+    .addOption(replicasOption())
+    .addOption(allowColocatedOption())
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
       if (report.interrupted) return; // main says so and exits 130/143
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
@@ -35,10 +41,14 @@ export function registerRunCommands(program: Command): void {
     .option("--keep", "leave the lab running afterwards")
     .option("--from <step>", "pause from this step on (the steps before it run without pausing): pick up where a walk stopped")
     .addOption(profileOption())
+    .addOption(sizeOption())
+    .addOption(managersOption())
+    .addOption(replicasOption())
+    .addOption(allowColocatedOption())
     .action(async (name: string, opts, cmd: Command) => {
       if (opts.lang !== "en" && opts.lang !== "zh") throw new LabError(`--lang must be en or zh, not "${opts.lang}"`);
       const from = opts.from === undefined ? undefined : Number(opts.from);
-      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, signal: cliSignal(), from, profile: opts.profile });
+      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), signal: cliSignal(), from, profile: opts.profile });
       const report = r.report;
       if (r.stoppedBefore !== undefined) {
         process.stdout.write(`\n${stoppedMessage(name, r, Boolean(opts.keep))}\n`);
@@ -61,12 +71,18 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("validate")
-    .description("check scenario files against the schema without creating anything")
+    .description("check scenario files against the schema without creating anything (for a lab of --size N; a file with its own size keeps it)")
     .argument("[scenarios...]", "names or paths (default: all)")
-    .action(async (names: string[]) => {
+    .addOption(sizeOption())
+    .addOption(managersOption())
+    .addOption(replicasOption())
+    .addOption(allowColocatedOption())
+    .action(async (names: string[], opts) => {
+      const size = resolveLabSize(sizeFrom(opts), labHostNames().length); // refused before any file is read
       for (const n of names.length ? names : allScenarioNames()) {
-        const s = loadScenario(n);
-        process.stdout.write(`${s.file}: ok (${s.steps.length} steps, needs ${[s.needs].flat().join(" + ")})\n`);
+        const s = loadScenario(n, sizeFrom(opts));
+        const own = s.labSize && !sameSize(s.labSize, size) ? `, ${describeSize(s.labSize)}` : "";
+        process.stdout.write(`${s.file}: ok (${s.steps.length} steps, needs ${[s.needs].flat().join(" + ")}${own})\n`);
       }
     });
 }

@@ -4,15 +4,36 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { readCompose } from "../hosts/compose.js";
+import { readCompose, topologyForSize } from "../hosts/compose.js";
 import { projectRoot } from "../util/paths.js";
 
 let hostNames: string[] | undefined;
+/** Set while a scenario is validated for a lab of another size (zod's refinements run synchronously). */
+let sizedNames: string[] | undefined;
 
-/** The lab's host names, from docker-compose.dind.yml (the single source of truth). */
+const composeFile = () => join(projectRoot, "docker-compose.dind.yml");
+
+/** The lab's host names, from docker-compose.dind.yml (the single source of truth), or those of the size being validated for. */
 export function labHostNames(): string[] {
-  hostNames ??= readCompose(join(projectRoot, "docker-compose.dind.yml")).hosts.map((h) => h.service);
+  if (sizedNames) return sizedNames;
+  hostNames ??= readCompose(composeFile()).hosts.map((h) => h.service);
   return hostNames;
+}
+
+/** docker1..dockerN for a lab of n hosts: the compose file's, and beyond them its pattern. */
+export function hostNamesForSize(n: number): string[] {
+  return topologyForSize(readCompose(composeFile()), n).hosts.map((h) => h.service);
+}
+
+/** Runs fn (a validation) with labHostNames() answering these names: a scenario parsed for a lab of n hosts. */
+export function withLabHostNames<T>(names: string[], fn: () => T): T {
+  const before = sizedNames;
+  sizedNames = names;
+  try {
+    return fn();
+  } finally {
+    sizedNames = before;
+  }
 }
 
 const show = (v: unknown) => JSON.stringify(v);

@@ -79,8 +79,10 @@ export interface RunContext {
   progress: Progress;
   /** Aborted by Ctrl-C/SIGTERM (CLI) or the library caller: every wait, query and command stops. */
   signal: AbortSignal;
-  /** Captured values and exported variables: the environment of later commands. */
+  /** Captured values and exported variables: the environment of later commands (HOSTS and REPLICAS from the lab). */
   vars: Record<string, string>;
+  /** Galera's replica count for this run (${REPLICAS}): the default `members` of the Galera waits and checks. */
+  replicas?: number;
   ipvs: boolean;
   password: string;
   /** The folder of the scenario file: user files (stacks, copies) are relative to it. */
@@ -134,3 +136,6 @@ export interface ScenarioResult {
   /** A chaos step's schedule and figures (report.json `chaos`). */
   chaos?: Record<string, unknown>;
 }
+
+/** The Galera member count a wait or check expects when its step gives none: the run's ${REPLICAS}, else one per host. */
+export const replicasOf = (ctx: Pick<RunContext, "replicas" | "lab">): number => ctx.replicas ?? ctx.lab.nodes.length;

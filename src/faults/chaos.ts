@@ -4,7 +4,7 @@
  * heals every fault at its time (and all of them on failure or interrupt), waits for the cluster to
  * be whole again and judges the history. The same seed gives the same schedule.
  */
-import type { ActiveFault, RunContext } from "../context/run-context.js";
+import { replicasOf, type ActiveFault, type RunContext } from "../context/run-context.js";
 import { chaosSchedule, describeSchedule, resolveChaosOptions, validateChaosOptions, CHAOS_FAULT_KINDS, type ChaosEntry, type ChaosFaultKind, type ChaosOptions } from "./generator.js";
 import { applyFault, healActive, healFaults } from "./nemesis.js";
 import { faultSchema, faultKindOf } from "../scenarios/schema.js";
@@ -135,7 +135,7 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
     if (active.size) await healActive(ctx, [...active.values()], "chaos teardown").catch(() => healFaults(ctx).catch(() => {}));
     ctx.faults.keepWorkload = false;
   }
-  const members = opts.members ?? ctx.lab.nodes.length;
+  const members = opts.members ?? replicasOf(ctx);
   await waitGaleraSynced(ctx, members, (opts.syncedTimeoutSeconds ?? 300) * 1000);
   noteSynced(ctx.recoveries, Date.now());
   // From the last heal (the end of the schedule as run) to every member Synced.

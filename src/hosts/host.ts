@@ -77,6 +77,8 @@ export interface LabHosts {
   /** How the provider runs them (dind: privileged or capabilities; ssh: ssh). */
   mode: string;
   hosts: Host[];
+  /** How many hosts (the first ones) are swarm managers, the rest workers; undefined: every host, as the walkthrough. */
+  managers?: number;
   /** The compose file's topology: the walkthrough's names and addresses, before any move. */
   topology: import("./compose.js").LabTopology;
 }

@@ -172,18 +172,23 @@ export interface RunScenarioOptions {
   profile?: Profile;
   /** The folder user files are relative to (the scenario file's). */
   baseDir?: string;
+  /** Galera's replica count (${REPLICAS}); default the size the scenario was read for, else one per host. */
+  replicas?: number;
 }
 
 /** What a scenario's steps (or a LabDriver's calls) share, fresh: no fault, no variable but `vars`. */
 export async function newRunContext(
   lab: Lab,
-  opts: { progress?: Progress; password?: string; profile?: Profile; vars?: Record<string, string>; signal?: AbortSignal; baseDir?: string } = {},
+  opts: { progress?: Progress; password?: string; profile?: Profile; vars?: Record<string, string>; signal?: AbortSignal; baseDir?: string; replicas?: number } = {},
 ): Promise<RunContext> {
+  const replicas = opts.replicas ?? lab.nodes.length;
   return {
     lab,
     progress: opts.progress ?? new Progress(),
     signal: opts.signal ?? new AbortController().signal,
-    vars: { ...(opts.vars ?? {}) },
+    // The lab's own variables win over a scenario's env: the file's ${HOSTS}/${REPLICAS} were read with them.
+    vars: { ...(opts.vars ?? {}), HOSTS: String(lab.nodes.length), REPLICAS: String(replicas) },
+    replicas,
     ipvs: await kernelHasIpvs(lab),
     password: opts.password ?? "mypassword",
     baseDir: opts.baseDir,
@@ -211,8 +216,9 @@ async function runStepUntilAborted(ctx: RunContext, step: Step, r: StepResult): 
 
 export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
   const t0 = Date.now();
-  const ctx = await newRunContext(lab, { ...opts, vars: scenario.env, baseDir: opts.baseDir ?? dirname(scenario.file) });
+  const ctx = await newRunContext(lab, { ...opts, vars: scenario.env, baseDir: opts.baseDir ?? dirname(scenario.file), replicas: opts.replicas ?? scenario.labSize?.replicas });
   const notes: string[] = [];
+  if (scenario.labSize && scenario.labSize.hosts !== lab.nodes.length) notes.push(`${scenario.name} was read for ${scenario.labSize.hosts} hosts; lab ${lab.name} has ${lab.nodes.length}`);
   if (!ctx.ipvs) notes.push("this kernel has no IPVS: the ingress routing mesh and service VIPs cannot work here");
   const results: StepResult[] = [];
   let failed = false;

@@ -9,7 +9,9 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
 import { z } from "zod";
 import { LabError } from "../util/errors.js";
 import { projectRoot } from "../util/paths.js";
-import { hostField, seconds } from "../context/fields.js";
+import { hostField, hostNamesForSize, labHostNames, seconds, withLabHostNames } from "../context/fields.js";
+import { resolveLabSize, sizeProblems, type LabSize, type SizeInput } from "../hosts/size.js";
+import { expandStep, substituteLabVariables, unknownVariable } from "./lab-vars.js";
 import type { AnyCheckKind, AnyFaultKind, AnyWaitKind } from "../context/step-kinds.js";
 import { WAITS, CHECKS } from "../checks/kinds/index.js";
 import { FAULTS } from "../faults/kinds/index.js";
@@ -200,11 +202,14 @@ export const scenarioFrame = z
     needs: z.union([z.enum(["bare", "swarm", "galera"]), z.tuple([z.enum(["bare", "swarm", "galera"]), z.literal("registry")])]),
     /** Environment for every command (the walkthrough's `export HostIP=...`). */
     env: z.record(z.string()).optional(),
+    /** The lab this scenario is written for (default: --size, --managers, --replicas); limits are checked by sizeProblems. */
+    size: z.object({ hosts: z.number(), managers: z.number().optional(), replicas: z.number().optional() }).strict().optional(),
     steps: z.array(z.unknown()).min(1),
   })
   .strict();
 
-export type Scenario = Omit<z.infer<typeof scenarioFrame>, "steps"> & { steps: Step[]; file: string };
+/** labSize: the size it was read for (its own `size`, or the caller's): ${HOSTS}, ${REPLICAS} and for_each are resolved for it. */
+export type Scenario = Omit<z.infer<typeof scenarioFrame>, "steps"> & { steps: Step[]; file: string; labSize?: LabSize };
 
 export function stepKind(s: Step): StepFamily {
   for (const k of FAMILY_KEYS) if (k in s) return k;
@@ -257,7 +262,22 @@ function userPathProblems(s: Step, base: string): Problem[] {
   return out;
 }
 
-export function parseScenario(text: string, file: string): Scenario {
+/**
+ * The size a file is read for: its own `size` when it has one (its problems reported at size.*),
+ * else the caller's (--size... refused by the caller before). A bad size falls back to the default.
+ */
+function sizeOf(raw: unknown, lab: SizeInput, problems: Problem[]): LabSize {
+  const own = (raw as { size?: unknown } | null)?.size as Record<string, unknown> | undefined;
+  const numbers = own && typeof own === "object" && ["hosts", "managers", "replicas"].every((k) => own[k] === undefined || typeof own[k] === "number");
+  if (!own || !numbers) return resolveLabSize(own ? {} : lab, labHostNames().length);
+  const input = { hosts: own.hosts as number, managers: own.managers as number | undefined, replicas: own.replicas as number | undefined, allowColocated: lab.allowColocated };
+  const found = sizeProblems(input, labHostNames().length);
+  for (const p of found) problems.push({ path: ["size", p.field], message: p.message });
+  return found.length ? resolveLabSize({}, labHostNames().length) : resolveLabSize(input, labHostNames().length);
+}
+
+/** `lab`: the size of the lab it will run on, unless the file says its own (host names, ${HOSTS}, ${REPLICAS} and for_each follow it). */
+export function parseScenario(text: string, file: string, lab: SizeInput = {}): Scenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {
@@ -269,21 +289,42 @@ export function parseScenario(text: string, file: string): Scenario {
       }),
     );
   }
-  const raw: unknown = doc.toJS();
   const problems: Problem[] = [];
+  const labSize = sizeOf(doc.toJS(), lab, problems);
+  // ${HOSTS} and ${REPLICAS} become the lab's numbers before validation (same shape: paths and lines stay).
+  const raw: unknown = substituteLabVariables(doc.toJS(), labSize);
+  const names = hostNamesForSize(labSize.hosts);
+  /** A variable where a number or a host was expected says so, rather than "is a string". */
+  const worded = (p: Problem, root: unknown, at: Array<string | number>): Problem => {
+    const value = p.path.slice(at.length).reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], root);
+    return { path: p.path, message: unknownVariable(value) ?? p.message };
+  };
   const frame = scenarioFrame.safeParse(raw);
-  if (!frame.success) problems.push(...problemsOf(frame.error, raw, [], Object.keys(scenarioFrame.shape)));
+  if (!frame.success) problems.push(...problemsOf(frame.error, raw, [], Object.keys(scenarioFrame.shape)).map((p) => worded(p, raw, [])));
   const rawSteps = (raw as { steps?: unknown } | null)?.steps;
   const steps: Step[] = [];
   if (Array.isArray(rawSteps)) {
-    rawSteps.forEach((s, i) => {
-      const r = parseStep(s);
-      for (const p of r.problems) problems.push({ path: ["steps", i, ...p.path], message: p.message });
-      if (r.step) {
-        steps.push(r.step);
-        for (const p of userPathProblems(r.step, dirname(file))) problems.push({ path: ["steps", i, ...p.path], message: p.message });
-      }
-    });
+    withLabHostNames(names, () =>
+      rawSteps.forEach((s, i) => {
+        const at = ["steps", i];
+        const expanded = expandStep(s, labSize, names);
+        for (const p of expanded.problems) problems.push({ path: [...at, ...p.path], message: p.message });
+        const seen = new Set<string>();
+        for (const instance of expanded.probe === undefined ? expanded.instances : [...expanded.instances, expanded.probe]) {
+          const r = parseStep(instance);
+          // A for_each step's instances share its line: each problem once.
+          for (const p of r.problems.map((q) => worded({ path: [...at, ...q.path], message: q.message }, instance, at))) {
+            const key = `${p.path.join(".")}: ${p.message}`;
+            if (!seen.has(key)) problems.push(p);
+            seen.add(key);
+          }
+          if (r.step && instance !== expanded.probe) {
+            steps.push(r.step);
+            for (const p of userPathProblems(r.step, dirname(file))) problems.push({ path: [...at, ...p.path], message: p.message });
+          }
+        }
+      }),
+    );
   }
   if (problems.length || !frame.success) {
     throw new ScenarioError(
@@ -291,16 +332,16 @@ export function parseScenario(text: string, file: string): Scenario {
       problems.map((p) => ({ line: lineOf(doc, lineCounter, p.path), path: p.path.join(".") || "(top)", message: p.message })),
     );
   }
-  return { ...frame.data, steps, file };
+  return { ...frame.data, steps, file, labSize };
 }
 
 export const scenariosDir = join(projectRoot, "scenarios");
 
-/** A scenario by name (scenarios/<name>.yaml) or by path. */
-export function loadScenario(nameOrPath: string): Scenario {
+/** A scenario by name (scenarios/<name>.yaml) or by path, read for a lab of this size (unless it says its own). */
+export function loadScenario(nameOrPath: string, lab: SizeInput = {}): Scenario {
   const file = existsSync(nameOrPath) ? nameOrPath : join(scenariosDir, `${nameOrPath}.yaml`);
   if (!existsSync(file)) throw new LabError(`no scenario "${nameOrPath}" (looked for ${file})`, { hint: `scenarios are in ${scenariosDir}` });
-  const s = parseScenario(readFileSync(file, "utf8"), file);
+  const s = parseScenario(readFileSync(file, "utf8"), file, lab);
   if (s.name !== basename(file, ".yaml") && !existsSync(nameOrPath)) {
     throw new LabError(`${file}: name "${s.name}" does not match the file name`);
   }

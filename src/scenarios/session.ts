@@ -11,6 +11,8 @@ import { Progress } from "../report/progress.js";
 import type { Profile } from "./profile.js";
 import { DEFAULT_LAB } from "../hosts/naming.js";
 import { isAbort } from "../util/errors.js";
+import { describeSize, resolveLabSize, sameSize, type LabSize, type SizeInput } from "../hosts/size.js";
+import { labHostNames } from "../context/fields.js";
 
 export function allScenarioNames(): string[] {
   return readdirSync(scenariosDir)
@@ -31,30 +33,38 @@ export interface SessionOptions {
   profile?: Profile;
   /** Machines over SSH (an inventory file) instead of docker-in-docker hosts. */
   inventory?: string;
+  /** The lab's size for scenarios that do not say their own (--size, --managers, --replicas, --allow-colocated). */
+  size?: SizeInput;
 }
 
 /** Asked of a lab another scenario left behind before it is reused as the seed's Galera cluster. */
-const galeraStartState: Scenario = {
+const galeraStartState = (size: LabSize): Scenario => ({
   name: "start-state",
-  title: "the lab a previous scenario left: three swarm managers Ready, three Galera members Synced, one task per host",
+  title: `the lab a previous scenario left: ${size.hosts} swarm nodes Ready, ${size.replicas} Galera members Synced, one task per host`,
   needs: "galera",
   file: "(built in)",
+  labSize: size,
   steps: [
-    { wait: "swarm-ready", members: 3, timeout: 60 },
-    { wait: "galera-synced", members: 3, timeout: 90 },
+    { wait: "swarm-ready", members: size.hosts, timeout: 60 },
+    { wait: "galera-synced", members: size.replicas, timeout: 90 },
     // A fault that rescheduled a task can leave two on one host; scenarios that stop hosts assume one each.
-    { check: "service-spread", members: 3 },
+    { check: "service-spread", members: size.replicas },
   ],
-};
+});
 
 /** Scenarios by name or path, or already parsed (chaos builds its own). */
 export async function runSession(names: Array<string | Scenario>, opts: SessionOptions): Promise<RunReport> {
   const progress = opts.progress ?? new Progress();
-  // Validate every file before anything is created.
-  const scenarios: Scenario[] = names.map((n) => (typeof n === "string" ? loadScenario(n) : n));
+  // The size and every file are refused before anything is created; a file's own `size` wins over --size.
+  const defaultSize = resolveLabSize(opts.size, labHostNames().length);
+  const scenarios: Scenario[] = names.map((n) => (typeof n === "string" ? loadScenario(n, opts.size) : n));
+  const sizeOf = (s: Scenario): LabSize => s.labSize ?? defaultSize;
+  for (const s of scenarios) if (s.size && !sameSize(sizeOf(s), defaultSize)) progress.note(`${s.name} runs on its own size: ${describeSize(sizeOf(s))}`);
   const t0 = Date.now();
   const report: RunReport = { lab: opts.name ?? DEFAULT_LAB, profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
+  /** The size of the lab (and its seed's replicas) now up: a scenario of another size starts afresh. */
+  let labSize: LabSize | undefined;
   let galeraLeft = false;
   /** Records the result; says whether the lab is left as the seed's cluster (every passing Galera scenario ends Synced). */
   const afterScenario = async (l: Lab, scenario: Scenario, result: ScenarioResult): Promise<boolean> => {
@@ -79,13 +89,14 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       // A scenario that needs the seed's cluster reuses the lab the previous one left in that state,
       // after checking it; otherwise (or with --fresh) it starts from a fresh lab.
       const need = startState(scenario);
-      if (lab && galeraLeft && need.state === "galera" && !opts.fresh) {
-        const check = await runScenario(lab, galeraStartState, { progress, signal: opts.signal });
-        report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? "three Synced members" : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
+      const size = sizeOf(scenario);
+      if (lab && galeraLeft && need.state === "galera" && !opts.fresh && labSize && sameSize(labSize, size)) {
+        const check = await runScenario(lab, galeraStartState(size), { progress, signal: opts.signal });
+        report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? `${size.replicas} Synced members` : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
         if (check.interrupted) break;
         if (check.ok) {
           if (need.registry) await startRegistry(lab, opts.signal);
-          const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
+          const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas, ...opts.hooks });
           galeraLeft = await afterScenario(lab, scenario, result);
           continue;
         }
@@ -93,13 +104,16 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       galeraLeft = false;
       if (lab) await lab.down();
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
-      lab = await startLab({ name: opts.name, inventory: opts.inventory, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      labSize = undefined;
+      lab = await startLab({ name: opts.name, inventory: opts.inventory, hosts: size.hosts, managers: size.managers, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
       lab.removeOnDispose = !opts.keep;
-      report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""})`, seconds: (Date.now() - s0) / 1000 });
+      labSize = size;
+      report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""}${sameSize(size, resolveLabSize({}, labHostNames().length)) ? "" : `; ${describeSize(size)}`})`, seconds: (Date.now() - s0) / 1000 });
       if (need.state === "galera") {
-        const seed = loadScenario("seed");
+        // The seed read for this lab's size: its joins, its replicas.
+        const seed = loadScenario("seed", { ...size, allowColocated: true }); // the size was refused or allowed above
         process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
-        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile });
+        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas });
         report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
         if (setupResult.interrupted) {
           report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
@@ -113,7 +127,7 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
           continue;
         }
       }
-      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, ...opts.hooks });
+      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas, ...opts.hooks });
       galeraLeft = await afterScenario(lab, scenario, result);
     }
   } catch (err) {

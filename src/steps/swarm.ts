@@ -11,6 +11,11 @@ export async function managerJoinToken(manager: Host): Promise<string> {
   return (await manager.docker(["swarm", "join-token", "-q", "manager"])).stdout.trim();
 }
 
+/** The token hosts beyond the managers join with: they run tasks but are not raft members. */
+export async function workerJoinToken(manager: Host): Promise<string> {
+  return (await manager.docker(["swarm", "join-token", "-q", "worker"])).stdout.trim();
+}
+
 export async function swarmJoin(host: Host, token: string, managerAddress: string): Promise<string> {
   return (await host.docker(["swarm", "join", "--token", token, `${managerAddress}:2377`])).stdout;
 }
@@ -43,14 +48,19 @@ export async function nodeList(manager: Host): Promise<SwarmNodeRow[]> {
   return parseNodeLs((await manager.docker(["node", "ls", "--format", "{{json .}}"], { timeoutMs: 20_000 })).stdout);
 }
 
-/** Bounded wait until every host is a Ready manager and exactly one is Leader. */
-export async function waitSwarmReady(manager: Host, expected: number, timeoutMs = 60_000, signal?: AbortSignal): Promise<SwarmNodeRow[]> {
+/**
+ * Bounded wait until `expected` nodes are Ready with exactly one Leader. A worker has an empty
+ * MANAGER STATUS; with `managers` given exactly that many nodes must be managers (default: every
+ * node, as in the walkthrough's three managers).
+ */
+export async function waitSwarmReady(manager: Host, expected: number, timeoutMs = 60_000, signal?: AbortSignal, managers = expected): Promise<SwarmNodeRow[]> {
   return waitFor(
-    `${expected} Ready managers with one Leader`,
+    managers === expected ? `${expected} Ready managers with one Leader` : `${expected} Ready nodes: ${managers} managers with one Leader, ${expected - managers} workers`,
     () => nodeList(manager),
     (rows) =>
       rows.length === expected &&
-      rows.every((r) => r.status === "Ready" && r.managerStatus !== "") &&
+      rows.every((r) => r.status === "Ready") &&
+      rows.filter((r) => r.managerStatus !== "").length === managers &&
       rows.filter((r) => r.managerStatus === "Leader").length === 1,
     { timeoutMs, intervalMs: 1000, signal },
     (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "worker"}`).join(" "),

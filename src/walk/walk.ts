@@ -11,6 +11,7 @@ import type { RunReport } from "../report/report.js";
 import { LabError } from "../util/errors.js";
 import { colourOn } from "../util/colour.js";
 import type { Profile } from "../scenarios/profile.js";
+import type { SizeInput } from "../hosts/size.js";
 import { explanation, labels, renderAfter, renderBefore, type Lang } from "./render.js";
 
 export interface WalkOptions {
@@ -28,6 +29,8 @@ export interface WalkOptions {
   profile?: Profile;
   /** Machines over SSH (an inventory) instead of docker-in-docker hosts. */
   inventory?: string;
+  /** The lab's size, unless the scenario says its own (--size, --managers, --replicas). */
+  size?: SizeInput;
 }
 
 export interface WalkResult {
@@ -90,7 +93,7 @@ function readKey(input: NodeJS.ReadStream): Promise<Key> {
 export async function walk(scenarioName: string, opts: WalkOptions): Promise<WalkResult> {
   const out = opts.out ?? process.stdout;
   const input = opts.input ?? process.stdin;
-  const scenario = loadScenario(scenarioName); // refuse a bad file before anything is made
+  const scenario = loadScenario(scenarioName, opts.size); // refuse a bad file before anything is made
   const L = labels(opts.lang);
   const render = { lang: opts.lang, width: out.columns ?? 120, colour: colourOn(out) };
   const progress = new Progress();
@@ -110,6 +113,7 @@ export async function walk(scenarioName: string, opts: WalkOptions): Promise<Wal
     keep: opts.keep,
     profile: opts.profile,
     inventory: opts.inventory,
+    size: opts.size,
     progress,
     signal,
     hooks: {

@@ -24,6 +24,14 @@ describe("bring your own stack", () => {
     expect(await labelled(LAB)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 
+  it("a user's files copied into every host; the http and tcp probes pointed at a service of theirs", async () => {
+    const report = await runSession(["test/fixtures/own-probes/scenario.yaml"], { name: LAB, reportDir: "reports/test-own-probes" });
+    const s = report.scenarios.find((x) => x.scenario === "own-probes")!;
+    expect(s.ok, s.steps.find((x) => !x.ok)?.error).toBe(true);
+    expect(s.steps.find((x) => x.kind === "copy")!.details).toEqual({ copied: expect.arrayContaining(["docker1:/etc/app", "docker2:/etc/app", "docker3:/etc/app"]) });
+    expect(s.steps.find((x) => x.title.startsWith("GET from inside"))!.details).toMatchObject({ status: 200 });
+  });
+
   it("images load copies a user's image into every host once, refuses a missing one changing nothing", async () => {
     const cli = (args: string[]) => execa("node", ["bin/swarmlab.js", "--name", LAB, ...args], { reject: false, env: { ...process.env, CI: "1" } });
     await execa("docker", ["tag", "swarmlab/etcd:latest", "swarmlab-test-app:1.0"]);

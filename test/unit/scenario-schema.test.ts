@@ -123,7 +123,7 @@ describe("one registry of step kinds", () => {
     const { FAULTS } = await import("../../src/faults/kinds/index.js");
     const head = "name: x\ntitle: t\nneeds: galera\nsteps:\n";
     // The fields each kind cannot do without.
-    const required: Record<string, string> = { "task-log": "    pattern: x\n", http: "    url: http://docker1:80/\n", tcp: "    address: docker1:2375\n", sql: "    service: app\n    query: SELECT 1\n" };
+    const required: Record<string, string> = { "galera-clusters": "    clusters: 1\n", "task-log": "    pattern: x\n", http: "    url: http://docker1:80/\n", tcp: "    address: docker1:2375\n", sql: "    service: app\n    query: SELECT 1\n" };
     for (const w of WAITS) expect(() => parseScenario(`${head}  - wait: ${w.name}\n    timeout: 5\n${required[w.name] ?? ""}`, "k.yaml")).not.toThrow();
     for (const c of CHECKS) expect(() => parseScenario(`${head}  - check: ${c.name}\n${required[c.name] ?? ""}`, "k.yaml")).not.toThrow();
     expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);

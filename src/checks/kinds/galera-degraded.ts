@@ -1,5 +1,5 @@
 import { defineWait } from "../../context/step-kinds.js";
-import type { RunContext } from "../../context/run-context.js";
+import { replicasOf, type RunContext } from "../../context/run-context.js";
 import { members, serviceName } from "../../context/fields.js";
 import { waitFor } from "../../util/wait.js";
 import { galeraView, describeView } from "../conditions.js";
@@ -31,8 +31,8 @@ export async function waitDegraded(ctx: RunContext, n: number, timeoutMs: number
 
 export default defineWait({
   name: "galera-degraded",
-  doc: "the split shows in Galera: `members` (default 2) Primary with that size, the rest non-Primary (0: no Primary anywhere)",
+  doc: "the split shows in Galera: `members` (default ${REPLICAS} - 1: one member cut off) Primary with that size, the rest non-Primary (0: no Primary anywhere)",
   teach: { en: "Connect to every member with mysql2 until the split shows: the majority Primary, the rest not.", zh: "用 mysql2 连接每个成员, 直到看到分裂: 多数为 Primary, 其余不是。" },
   fields: { members: members.optional(), service: serviceName.optional() },
-  run: (ctx, s) => waitDegraded(ctx, s.members ?? 2, s.timeout * 1000, s.service),
+  run: (ctx, s) => waitDegraded(ctx, s.members ?? replicasOf(ctx) - 1, s.timeout * 1000, s.service),
 });

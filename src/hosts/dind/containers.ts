@@ -1,18 +1,20 @@
 import type Docker from "dockerode";
 import { join } from "node:path";
-import { readCompose, type HostSpec } from "../compose.js";
+import { readCompose, topologyForSize, type HostSpec } from "../compose.js";
 import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "../naming.js";
 import { chooseSubnet, parseCidr, rebase } from "../subnet.js";
-import { HostNode, INNER_API_PORT } from "./dind-host.js";
+import { HostNode } from "./dind-host.js";
 import { decideHostMode } from "./host-mode.js";
-import type { Host, LabHosts, PowerOp, RemovalSummary } from "../host.js";
+import type { LabHosts, PowerOp, RemovalSummary } from "../host.js";
+import { waitForInnerEngine } from "./inner-engine.js";
 import { LabError } from "../../util/errors.js";
 import { projectRoot } from "../../util/paths.js";
 import { run } from "../../util/run.js";
-import { waitFor } from "../../util/wait.js";
 import type { Log } from "../../engine/engine.js";
 
 export const DEFAULT_COMPOSE_FILE = join(projectRoot, "docker-compose.dind.yml");
+
+export { waitForInnerEngine };
 
 /** How host containers get the rights to run their own dockerd on this engine. */
 export type HostMode = "privileged" | "capabilities";
@@ -46,9 +48,13 @@ export async function findLab(docker: Docker, name: string, composeFile = DEFAUL
   // Stand-in machines (machines up) are reached over SSH, never as a docker-in-docker lab.
   const hostsFound = containers.filter((c) => c.Labels[HOST_LABEL] && !c.Labels["swarmlab.machine"]);
   if (hostsFound.length === 0) return null;
-  const topology = readCompose(composeFile);
-  const net = networkName(name, topology.networkName);
   const first = hostsFound[0]!;
+  // The size the lab was made with (labels since labs of any size; older labs: the file's hosts).
+  const file = readCompose(composeFile);
+  const sizeLabel = Number(first.Labels[SIZE_LABEL]);
+  const topology = sizeLabel ? topologyForSize(file, sizeLabel) : file;
+  const managersLabel = Number(first.Labels[MANAGERS_LABEL]);
+  const net = networkName(name, topology.networkName);
   const subnet = first.Labels["swarmlab.subnet"] ?? topology.subnet;
   const mode = (first.Labels["swarmlab.mode"] as HostMode | undefined) ?? "capabilities";
   const from = parseCidr(topology.subnet);
@@ -56,13 +62,21 @@ export async function findLab(docker: Docker, name: string, composeFile = DEFAUL
   const hosts = topology.hosts.map(
     (h) => new HostNode(h.service, containerName(name, h.service), h.hostname, rebase(h.address, from, to)),
   );
-  return { name, subnet, network: net, mode, hosts, topology };
+  return { name, subnet, network: net, mode, hosts, topology, ...(managersLabel ? { managers: managersLabel } : {}) };
 }
+
+/** Labels on every host container: the lab's size, so findLab rebuilds the same hosts. */
+export const SIZE_LABEL = "swarmlab.size";
+export const MANAGERS_LABEL = "swarmlab.managers";
 
 export interface CreateHostsOptions {
   name?: string;
   composeFile?: string;
   subnet?: string;
+  /** How many hosts (docker1..dockerN, 1..9); default the compose file's. */
+  hosts?: number;
+  /** How many of them formSwarm makes managers (recorded in a label; default every host). */
+  managers?: number;
   dindImage: string;
   log?: Log;
   signal?: AbortSignal;
@@ -82,7 +96,9 @@ export function engineVolumeOf(lab: string, spec: { volumes: Array<[string, stri
 export async function createHosts(docker: Docker, opts: CreateHostsOptions): Promise<LabHosts> {
   const name = opts.name ?? DEFAULT_LAB;
   const log = opts.log ?? (() => {});
-  const topology = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  const file = readCompose(opts.composeFile ?? DEFAULT_COMPOSE_FILE);
+  const topology = opts.hosts === undefined ? file : topologyForSize(file, opts.hosts);
+  const managers = opts.managers ?? topology.hosts.length;
   const preferred = opts.subnet ?? topology.subnet;
   let subnet: string;
   try {
@@ -118,73 +134,49 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
     await Promise.all(engineVolumes.map((v) => opts.prefillEngineVolume!(v)));
   }
   const hosts: HostNode[] = [];
+  const starting: Array<Promise<void>> = [];
   for (const spec of topology.hosts) {
     opts.signal?.throwIfAborted();
     const address = rebase(spec.address, from, to);
     const container = containerName(name, spec.service);
     // The lab's registry runs on the first host (the manager) when asked for: every host trusts it.
     const registry = `${rebase(topology.hosts[0]!.address, from, to)}:5000`;
-    await createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry, extraLabels: opts.extraLabels });
+    const sizeLabels = { [SIZE_LABEL]: String(topology.hosts.length), [MANAGERS_LABEL]: String(managers) };
+    // Each start waits for its host's dockerd (testcontainers' wait strategy): the hosts start side by side.
+    starting.push(createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry, extraLabels: { ...sizeLabels, ...opts.extraLabels }, signal: opts.signal }));
     hosts.push(new HostNode(spec.service, container, spec.hostname, address));
   }
-  await Promise.all(hosts.map((h) => waitForInnerEngine(h, opts.signal)));
-  return { name, subnet, network: net, mode, hosts, topology };
+  // Every start settles before a failure is reported: the caller's cleanup must find every host.
+  const failed = (await Promise.allSettled(starting)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return { name, subnet, network: net, mode, hosts, topology, managers };
 }
 
+/**
+ * Creates and starts one host through testcontainers (SwarmHostContainer: the host mode, the fixed
+ * address, the lab's labels and volumes, a wait for its dockerd). Loaded here only, so commands that
+ * create no host start without testcontainers.
+ */
 async function createHostContainer(
   docker: Docker,
   spec: HostSpec,
-  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string; extraLabels?: Record<string, string> },
+  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string; extraLabels?: Record<string, string>; signal?: AbortSignal },
 ): Promise<void> {
-  const privileged = o.mode === "privileged" || spec.privileged;
-  const binds = [
-    // Under --privileged on cgroup v2 the container has its own cgroup namespace: no host bind.
-    ...spec.binds.filter((b) => !(privileged && b.startsWith("/sys/fs/cgroup"))),
-    ...spec.volumes.map(([vol, dest]) => `${volumeName(o.lab, vol)}:${dest}`),
-  ];
-  const c = await docker.createContainer({
-    name: o.container,
-    Hostname: spec.hostname,
-    Image: o.image,
-    // --tls=false: an explicit choice skips dockerd's deliberate start-up delay for plain TCP (lab bridge only).
-    Cmd: [`--host=tcp://0.0.0.0:${INNER_API_PORT}`, "--tls=false", `--insecure-registry=${o.registry}`],
-    Labels: labLabels(o.lab, { [HOST_LABEL]: spec.service, "swarmlab.subnet": o.subnet, "swarmlab.mode": o.mode, ...o.extraLabels }),
-    HostConfig: {
-      Privileged: privileged,
-      // Nested cgroups need a cgroup namespace of the host's own (the entrypoint refuses otherwise).
-      ...(privileged ? { CgroupnsMode: "private" as const } : {}),
-      CapAdd: privileged ? [] : spec.capAdd,
-      CapDrop: privileged ? [] : spec.capDrop,
-      // The CLI's systempaths=unconfined is no API security option: it means empty masked/read-only paths.
-      SecurityOpt: spec.securityOpt.filter((o) => o !== "systempaths=unconfined"),
-      ...(spec.securityOpt.includes("systempaths=unconfined") ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
-      DeviceCgroupRules: privileged ? [] : spec.deviceCgroupRules,
-      Binds: binds,
-      NetworkMode: o.net,
-      // The inner engine keeps swarm state and images: no log growth from the outer side.
-      LogConfig: { Type: "json-file", Config: { "max-size": "10m" } },
-    },
-    NetworkingConfig: {
-      EndpointsConfig: { [o.net]: { IPAMConfig: { IPv4Address: o.address }, Aliases: [spec.service, spec.hostname] } },
-    },
+  const { SwarmHostContainer } = await import("./swarm-host-container.js");
+  const host = new SwarmHostContainer(o.image, {
+    lab: o.lab,
+    spec,
+    container: o.container,
+    address: o.address,
+    network: o.net,
+    subnet: o.subnet,
+    mode: o.mode,
+    registry: o.registry,
+    extraLabels: o.extraLabels,
+    docker,
+    signal: o.signal,
   });
-  try {
-    await c.start();
-  } catch (err) {
-    throw new LabError(`cannot start host ${o.container} (${o.mode}): ${(err as Error).message}`, {
-      hint: "run `swarmlab doctor` to see what this engine allows",
-    });
-  }
-}
-
-export async function waitForInnerEngine(h: Host, signal?: AbortSignal): Promise<void> {
-  await waitFor(
-    `the dockerd inside ${h.name} to answer`,
-    async () => (await h.docker(["info", "--format", "{{.ServerVersion}}"], { allowFailure: true, timeoutMs: 10_000 })),
-    (r) => r.exitCode === 0,
-    { timeoutMs: 90_000, intervalMs: 500, signal },
-    (r) => (r.stderr || r.stdout).split("\n")[0] ?? "",
-  );
+  await host.start();
 }
 
 /** Removes everything that carries the lab's label. Safe to call when nothing is there. */

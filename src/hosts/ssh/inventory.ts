@@ -64,7 +64,9 @@ export const SYSTEMD_POWER: Required<z.infer<typeof power>> = {
   kill: "systemctl kill -s KILL docker containerd; for u in $(systemctl list-units --plain --no-legend 'docker-*.scope' | awk '{print $1}'); do systemctl kill -s KILL \"$u\"; done",
   pause: "systemctl kill -s STOP docker containerd; for u in $(systemctl list-units --plain --no-legend 'docker-*.scope' | awk '{print $1}'); do systemctl kill -s STOP \"$u\"; done",
   resume: "for u in $(systemctl list-units --plain --no-legend 'docker-*.scope' | awk '{print $1}'); do systemctl kill -s CONT \"$u\"; done; systemctl kill -s CONT docker containerd",
-  start: "systemctl start docker",
+  // A killed engine leaves its network namespaces mounted; restarted on top of them its overlays
+  // clash and swarm's DNS loses records (seen on the stand-in machines): clear them first.
+  start: "pgrep -x dockerd >/dev/null || { for ns in /var/run/docker/netns/*; do [ -e \"$ns\" ] && umount \"$ns\" 2>/dev/null; rm -f \"$ns\"; done; systemctl start docker; }",
 };
 
 function nodeAt(doc: ReturnType<typeof parseDocument>, path: Array<string | number>): Node | undefined {

@@ -1,0 +1,273 @@
+#!/bin/bash
+# The checks of `npm run test:real-kernel`, run INSIDE the qemu guest (a real Debian kernel, cgroup v2,
+# Debian's docker.io as the guest's engine), one step per call:
+#
+#   guest-steps.sh <step>
+#
+# Each step exits 0 when its check passed; lines `FACT key=value` are picked up by
+# scripts/real-kernel.mjs for the report. Every wait is bounded; a failure says which command, and
+# prints its output.
+#
+# The hosts are the lab's own host mode for a cgroup v2 engine, as src/hosts/dind/swarm-host-container.ts
+# creates them: swarmlab/dind, --privileged, a private cgroup namespace (CgroupnsMode=private),
+# /var/lib/docker a volume, the command `--host=tcp://0.0.0.0:2375 --tls=false`, a fixed address on a
+# user bridge. The image's entrypoint (lab/images/dind/host-entrypoint.sh) nests the cgroups and
+# mounts tmpfs /run and /tmp itself.
+set -uo pipefail
+
+NET=swarmlab-real
+SUBNET=192.168.10.0/24
+HOSTS=(docker1 docker2 docker3)
+ADDR=(192.168.10.201 192.168.10.202 192.168.10.203)
+
+say() { echo "[$(date +%T)] $*"; }
+fact() { echo "FACT $1=$2"; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+# run <command...>: runs it, and on failure names the command and prints its output.
+run() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		echo "$out" >&2
+		die "command failed: $*"
+	fi
+	[ -z "$out" ] || echo "$out"
+}
+
+# wait_for <seconds> <what> <command...>: retries the command every 2 s until it succeeds; returns 1
+# (the last output and the command on stderr) when it did not within the bound.
+wait_for() {
+	local limit=$1 what=$2 start=$SECONDS out=""
+	shift 2
+	while :; do
+		if out=$("$@" 2>&1); then
+			say "$what: ok after $((SECONDS - start)) s"
+			[ -z "$out" ] || echo "$out"
+			return 0
+		fi
+		if ((SECONDS - start >= limit)); then
+			echo "$out" | tail -20 >&2
+			echo "FAIL: $what: not within ${limit} s (last try: $*)" >&2
+			return 1
+		fi
+		sleep 2
+	done
+}
+
+in_host() { local h=$1; shift; docker exec "$h" "$@"; }
+
+step_facts() {
+	wait_for 180 "the guest's dockerd answers" docker info --format '{{.ServerVersion}}' || exit 1
+	fact kernel "$(uname -r)"
+	fact os "$(. /etc/os-release && echo "$PRETTY_NAME")"
+	fact docker "$(docker version --format '{{.Server.Version}}')"
+	local fs cg
+	fs=$(stat -fc %T /sys/fs/cgroup)
+	cg=$(docker info --format '{{.CgroupVersion}}')
+	fact cgroup_fs "$fs"
+	fact cgroup "v$cg"
+	fact cgroup_driver "$(docker info --format '{{.CgroupDriver}}')"
+	fact cpus "$(nproc)"
+	fact memory_mib "$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024))"
+	[ "$fs" = cgroup2fs ] || die "/sys/fs/cgroup is $fs, not cgroup2fs"
+	[ "$cg" = 2 ] || die "docker info says CgroupVersion $cg, not 2"
+}
+
+# A run starts from no lab state: a previous run's hosts, bridge and volumes go.
+step_reset() {
+	for h in "${HOSTS[@]}"; do docker rm -f "$h" >/dev/null 2>&1 || :; done
+	docker network rm "$NET" >/dev/null 2>&1 || :
+	for h in "${HOSTS[@]}"; do docker volume rm "$h-data" >/dev/null 2>&1 || :; done
+	run docker ps -a --format '{{.Names}}'
+}
+
+step_ipvs() {
+	run modprobe ip_vs
+	[ -d /proc/sys/net/ipv4/vs ] || die "/proc/sys/net/ipv4/vs is missing after modprobe ip_vs"
+	fact ip_vs "$(grep -m1 -o 'IP Virtual Server version [0-9.]*' /proc/net/ip_vs 2>/dev/null || lsmod | grep -m1 '^ip_vs')"
+	lsmod | grep '^ip_vs'
+}
+
+step_hosts() {
+	run docker network create --driver bridge --subnet "$SUBNET" "$NET" >/dev/null
+	local i
+	for i in 0 1 2; do
+		run docker run -d --name "${HOSTS[i]}" --hostname "${HOSTS[i]}" \
+			--privileged --cgroupns=private \
+			--network "$NET" --ip "${ADDR[i]}" \
+			-v "${HOSTS[i]}-data:/var/lib/docker" \
+			--log-opt max-size=10m \
+			swarmlab/dind:latest --host=tcp://0.0.0.0:2375 --tls=false >/dev/null
+	done
+	for h in "${HOSTS[@]}"; do
+		if ! wait_for 300 "$h: inner dockerd" docker exec "$h" docker info --format '{{.ServerVersion}}'; then
+			docker logs "$h" 2>&1 | tail -20 >&2
+			docker exec "$h" tail -30 /var/log/dockerd.log >&2
+			exit 1
+		fi
+	done
+	# What the entrypoint did: its own cgroup namespace root, processes moved to /init, controllers on.
+	local ns ctl inner
+	ns=$(in_host docker1 cat /proc/1/cgroup)
+	ctl=$(in_host docker1 cat /sys/fs/cgroup/cgroup.subtree_control)
+	inner=$(in_host docker1 docker info --format '{{.CgroupVersion}} {{.CgroupDriver}}')
+	fact host_pid1_cgroup "$ns"
+	fact host_subtree_control "$ctl"
+	fact inner_cgroup "$inner"
+	fact inner_docker "$(in_host docker1 docker version --format '{{.Server.Version}}')"
+	fact host_mounts "$(in_host docker1 sh -c 'for m in /run /tmp; do printf "%s=%s " $m $(stat -fc %T $m); done')"
+	[ "$ns" = "0::/init" ] || die "docker1's pid 1 is in cgroup '$ns', not 0::/init (the entrypoint's nesting step)"
+	[ -n "$ctl" ] || die "docker1's cgroup.subtree_control is empty: no controllers for nested containers"
+	[ "${inner%% *}" = 2 ] || die "docker1's inner engine says CgroupVersion ${inner%% *}"
+}
+
+step_host_images() {
+	for h in "${HOSTS[@]}"; do
+		say "$h: docker load (etcd, galera)"
+		docker save swarmlab/etcd:latest swarmlab/galera:latest | docker exec -i "$h" docker load ||
+			die "docker save swarmlab/etcd:latest swarmlab/galera:latest | docker exec -i $h docker load failed"
+	done
+	# A nested container runs on the nested cgroups, and says where it sits.
+	local cg
+	cg=$(run in_host docker1 docker run --rm --network none --entrypoint cat swarmlab/etcd:latest /proc/self/cgroup) || exit 1
+	fact nested_container_cgroup "$cg"
+}
+
+step_swarm() {
+	run in_host docker1 docker swarm init --advertise-addr "${ADDR[0]}" >/dev/null
+	local token
+	token=$(run in_host docker1 docker swarm join-token -q manager) || exit 1
+	for i in 1 2; do
+		run in_host "${HOSTS[i]}" docker swarm join --advertise-addr "${ADDR[i]}" --token "$token" "${ADDR[0]}:2377"
+	done
+	managers() {
+		local out
+		out=$(docker exec docker1 docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}') || return 1
+		echo "$out"
+		[ "$(echo "$out" | grep -c ' Ready \(Leader\|Reachable\)$')" = 3 ]
+	}
+	wait_for 180 "three managers Ready" managers || exit 1
+}
+
+step_overlay() {
+	run in_host docker1 docker network create --driver overlay mynet >/dev/null
+	run in_host docker1 docker network ls --filter name=mynet --format '{{.Name}} {{.Driver}} {{.Scope}}'
+}
+
+etcd_args() { echo "--name $1 --data-dir /tmp/etcd --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://$1:2379"; }
+
+running() {
+	local svc=$1 out
+	out=$(docker exec docker1 docker service ls --filter "name=$svc" --format '{{.Name}} {{.Replicas}}') || return 1
+	echo "$out"
+	echo "$out" | grep -q "^$svc 1/1"
+}
+
+# task_container <host> <service>: the id of the service's task container on that host.
+task_container() {
+	docker exec "$1" docker ps -q --filter "label=com.docker.swarm.service.name=$2" | head -1
+}
+
+step_task_to_task() {
+	# etcd-a on docker1, etcd-b on docker2, both on mynet.
+	# shellcheck disable=SC2046
+	run in_host docker1 docker service create --detach --no-resolve-image --name etcd-a --network mynet \
+		--constraint node.hostname==docker1 swarmlab/etcd:latest $(etcd_args etcd-a) >/dev/null
+	# shellcheck disable=SC2046
+	run in_host docker1 docker service create --detach --no-resolve-image --name etcd-b --network mynet \
+		--constraint node.hostname==docker2 swarmlab/etcd:latest $(etcd_args etcd-b) >/dev/null
+	wait_for 300 "etcd-a 1/1" running etcd-a || exit 1
+	wait_for 300 "etcd-b 1/1" running etcd-b || exit 1
+	local a b ip
+	a=$(task_container docker1 etcd-a)
+	b=$(task_container docker2 etcd-b)
+	[ -n "$a" ] || die "no task container of etcd-a on docker1"
+	[ -n "$b" ] || die "no task container of etcd-b on docker2"
+	ip=$(run in_host docker1 docker inspect -f '{{with index .NetworkSettings.Networks "mynet"}}{{.IPAddress}}{{end}}' "$a") || exit 1
+	fact etcd_a_task_ip "$ip"
+	# From the task on docker2 to the task on docker1: VXLAN between the hosts.
+	wait_for 60 "docker2's task -> http://$ip:2379/version (task to task across hosts)" \
+		docker exec docker2 docker exec "$b" curl -sS --max-time 5 "http://$ip:2379/version" || exit 1
+	# The same through the service's virtual IP on mynet (IPVS inside the task's namespace).
+	local vip
+	vip=$(run in_host docker1 docker service inspect etcd-a -f '{{range .Endpoint.VirtualIPs}}{{.Addr}} {{end}}') || exit 1
+	fact etcd_a_vips "$vip"
+	wait_for 60 "docker2's task -> http://etcd-a:2379/version (the service VIP on mynet)" \
+		docker exec docker2 docker exec "$b" curl -sS --max-time 5 "http://etcd-a:2379/version" || exit 1
+}
+
+curl_each_host() {
+	local port=$1 i out ok=0
+	for i in 0 1 2; do
+		if out=$(curl -sS --max-time 5 "http://${ADDR[i]}:$port/version" 2>&1); then
+			echo "${ADDR[i]}:$port -> $out"
+			ok=$((ok + 1))
+		else
+			echo "${ADDR[i]}:$port -> $out"
+		fi
+	done
+	[ "$ok" = 3 ]
+}
+
+step_mesh() {
+	# One replica, on docker3: docker1's and docker2's published ports reach it only through the
+	# ingress routing mesh (IPVS in each host's ingress-sbox, then VXLAN to docker3).
+	# shellcheck disable=SC2046
+	run in_host docker1 docker service create --detach --no-resolve-image --name mesh-etcd --replicas 1 \
+		-p 8080:2379 --constraint node.hostname==docker3 swarmlab/etcd:latest $(etcd_args mesh-etcd) >/dev/null
+	wait_for 300 "mesh-etcd 1/1" running mesh-etcd || exit 1
+	fact mesh_ports "$(docker exec docker1 docker service inspect mesh-etcd -f '{{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}} {{end}}')"
+	fact mesh_task_node "$(docker exec docker1 docker service ps mesh-etcd --filter desired-state=running --format '{{.Node}}')"
+	wait_for 120 "http://192.168.10.20{1,2,3}:8080/version from the guest (routing mesh on every host)" curl_each_host 8080 || exit 1
+}
+
+# mysql_greeting <addr>: the MySQL protocol's server greeting through <addr>:3306 (the server speaks first).
+mysql_greeting() {
+	local out
+	out=$(timeout 8 bash -c "exec 3<>/dev/tcp/$1/3306 && timeout 5 head -c 120 <&3" 2>&1 | tr -c '[:print:]' '.') || :
+	echo "$1:3306 -> ${out:-(nothing)}"
+	echo "$out" | grep -q 'MariaDB\|mysql_native_password'
+}
+
+mysql_each_host() {
+	local ok=0 i
+	for i in 0 1 2; do mysql_greeting "${ADDR[i]}" && ok=$((ok + 1)); done
+	[ "$ok" = 3 ]
+}
+
+step_walkthrough_3306() {
+	# The walkthrough's own commands (seed.yaml), its `-p 3306:3306` NOT rewritten, one replica.
+	local HostIP=192.168.10.201
+	run in_host docker1 docker run -d -p 2379:2379 -p 2380:2380 -p 4001:4001 --name etcd swarmlab/etcd:latest \
+		-name etcd1 \
+		-advertise-client-urls "http://${HostIP}:2379,http://${HostIP}:4001" \
+		-listen-client-urls http://0.0.0.0:2379,http://0.0.0.0:4001 \
+		-initial-advertise-peer-urls "http://${HostIP}:2380" \
+		-listen-peer-urls http://0.0.0.0:2380 \
+		-initial-cluster-token etcd-cluster \
+		-initial-cluster "etcd1=http://${HostIP}:2380" \
+		-initial-cluster-state new >/dev/null
+	wait_for 120 "etcd on docker1 (walkthrough)" curl -sS --max-time 5 "http://${HostIP}:2379/v2/members" || exit 1
+	run in_host docker1 docker service create --detach --no-resolve-image --name mysql-galera --replicas 1 \
+		-p 3306:3306 --network mynet \
+		--env MYSQL_ROOT_PASSWORD=mypassword \
+		--env DISCOVERY_SERVICE=192.168.10.201:2379 \
+		--env XTRABACKUP_PASSWORD=mypassword \
+		--env CLUSTER_NAME=galera \
+		swarmlab/galera:latest >/dev/null
+	wait_for 300 "mysql-galera 1/1" running mysql-galera || exit 1
+	fact galera_ports "$(docker exec docker1 docker service inspect mysql-galera -f '{{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}} {{end}}')"
+	fact galera_task_node "$(docker exec docker1 docker service ps mysql-galera --filter desired-state=running --format '{{.Node}}')"
+	if ! wait_for 900 "MySQL greeting through 192.168.10.20{1,2,3}:3306 (routing mesh)" mysql_each_host; then
+		local h c
+		h=$(docker exec docker1 docker service ps mysql-galera --filter desired-state=running --format '{{.Node}}' | head -1)
+		c=$(task_container "$h" mysql-galera)
+		[ -z "$c" ] || docker exec "$h" docker logs --tail 30 "$c" >&2
+		exit 1
+	fi
+}
+
+step=${1:?usage: guest-steps.sh <step>}
+fn="step_${step//-/_}"
+declare -F "$fn" >/dev/null || die "unknown step '$step'"
+"$fn"
