@@ -59,7 +59,7 @@ async function netfilterRoute(ctx: RunContext, s: LinkSpec, peers: string[]): Pr
     const bytes = Math.max(1, Math.round((s.rate_kbit * 1000) / 8));
     used.push(`rate ${s.rate_kbit} kbit/s (hashlimit, arriving)`);
     const name = `swl${allocateQueue()}`;
-    for (const m of selectors) raw(m, ["-m", "hashlimit", "--hashlimit-above", `${bytes}b/s`, "--hashlimit-burst", String(Math.max(bytes, 1600)), "--hashlimit-mode", "srcip", "--hashlimit-name", name, "-j", "DROP"]);
+    for (const m of selectors) raw(m, ["-m", "hashlimit", "--hashlimit-above", `${bytes}b/s`, "--hashlimit-burst", String(Math.min(1_000_000, Math.max(bytes, 1600))), "--hashlimit-mode", "srcip", "--hashlimit-name", name, "-j", "DROP"]);
   }
   if (s.duplicate) {
     used.push(`duplicate ${s.duplicate}% (TEE, leaving)`);
