@@ -340,12 +340,12 @@ const guestPlan = [
   ["reset", "remove a previous run's hosts, bridge and volumes", 300],
   ["ipvs", "modprobe ip_vs; /proc/sys/net/ipv4/vs exists", 120],
   ["hosts", "three swarmlab/dind hosts --privileged --cgroupns=private on a bridge 192.168.10.0/24 (.201-.203); the entrypoint nests cgroups; inner dockerd on cgroup v2", 1200],
-  ["host-images", "swarmlab/etcd and swarmlab/galera into each host's engine; a nested container runs", 2400],
+  ["host-images", "swarmlab/etcd into each host's engine, swarmlab/galera into docker3's (kept between runs); a nested container runs", 2400],
   ["swarm", "swarm init on docker1, docker2 and docker3 join as managers: three Ready", 600],
   ["overlay", "docker network create --driver overlay mynet", 300],
   ["task-to-task", "etcd-a on docker1, etcd-b on docker2 (mynet): curl from etcd-b's task to etcd-a's task IP and to the service VIP", 900],
   ["mesh", "service -p 8080:2379 (ingress), 1 replica on docker3; curl http://192.168.10.20{1,2,3}:8080/version from the guest", 900],
-  ["walkthrough-3306", "the walkthrough's etcd and `docker service create … -p 3306:3306 --network mynet … swarmlab/galera` (1 replica), NOT rewritten; MySQL greeting through each host's :3306", 1800],
+  ["walkthrough-3306", "the walkthrough's etcd and `docker service create … -p 3306:3306 --network mynet … swarmlab/galera` (1 replica, on docker3), NOT rewritten; MySQL greeting through each host's :3306", 1800],
 ];
 for (const [name, what, timeout] of guestPlan) {
   if (ok) ok &&= await guestStep(name, what, timeout);
@@ -399,7 +399,7 @@ all.runs[opts.release] = result;
 all.updated = new Date().toISOString();
 writeFileSync(resultFile, `${JSON.stringify(all, null, 2)}\n`);
 
-const table = new Table({ head: ["step", "result", "seconds", "detail"], colWidths: [18, 8, 9, 90], wordWrap: true });
+const table = new Table({ head: ["step", "result", "seconds", "detail"], colWidths: [18, 9, 9, 72], wordWrap: true, style: { head: [], border: [] } });
 for (const r of rows) {
   table.push([r.step, r.pass ? "pass" : r.skipped ? "not run" : "FAIL", r.seconds, r.detail ?? r.skipped ?? (r.error ?? "").split("\n")[0]]);
 }

@@ -73,12 +73,15 @@ step_facts() {
 	[ "$cg" = 2 ] || die "docker info says CgroupVersion $cg, not 2"
 }
 
-# A run starts from no lab state: a previous run's hosts, bridge and volumes go.
+# A run starts from no lab state: a previous run's hosts and bridge go. Their volumes (each host's
+# /var/lib/docker) stay, so the images loaded into the hosts' engines last time are not loaded again
+# (under emulation that takes minutes per host); step_hosts clears everything else in them.
+# (`npm run test:real-kernel -- --fresh` starts from the built guest image: no volumes at all.)
 step_reset() {
 	for h in "${HOSTS[@]}"; do docker rm -f "$h" >/dev/null 2>&1 || :; done
 	docker network rm "$NET" >/dev/null 2>&1 || :
-	for h in "${HOSTS[@]}"; do docker volume rm "$h-data" >/dev/null 2>&1 || :; done
 	run docker ps -a --format '{{.Names}}'
+	run docker volume ls --format '{{.Name}}'
 }
 
 step_ipvs() {
@@ -106,6 +109,11 @@ step_hosts() {
 			exit 1
 		fi
 	done
+	# A kept volume brings the last run's swarm, containers and networks back: clear them.
+	for h in "${HOSTS[@]}"; do
+		# shellcheck disable=SC2016
+		run in_host "$h" sh -c 'docker swarm leave --force >/dev/null 2>&1; ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; docker network prune -f >/dev/null; docker volume prune -f >/dev/null; docker info --format "{{.Swarm.LocalNodeState}} containers={{.Containers}}"'
+	done
 	# What the entrypoint did: its own cgroup namespace root, processes moved to /init, controllers on.
 	local ns ctl inner
 	ns=$(in_host docker1 cat /proc/1/cgroup)
@@ -121,12 +129,30 @@ step_hosts() {
 	[ "${inner%% *}" = 2 ] || die "docker1's inner engine says CgroupVersion ${inner%% *}"
 }
 
+# image_id <host|-> <image>: the image's ID in a host's engine (- for the guest's own).
+image_id() {
+	if [ "$1" = - ]; then docker image inspect -f '{{.Id}}' "$2" 2>/dev/null; else docker exec "$1" docker image inspect -f '{{.Id}}' "$2" 2>/dev/null; fi
+}
+
+# load_into <host> <image>: docker save | docker load, unless the host has that image ID already.
+load_into() {
+	local want have
+	want=$(image_id - "$2") || die "the guest's engine has no $2"
+	have=$(image_id "$1" "$2") || :
+	if [ "$have" = "$want" ]; then
+		say "$1: $2 already there ($want)"
+		return 0
+	fi
+	say "$1: docker save $2 | docker exec -i $1 docker load"
+	docker save "$2" | docker exec -i "$1" docker load ||
+		die "docker save $2 | docker exec -i $1 docker load failed"
+}
+
+# etcd into every host; galera (641 MB: a load takes minutes per host under emulation) only into
+# docker3, where step_walkthrough_3306 places its one replica.
 step_host_images() {
-	for h in "${HOSTS[@]}"; do
-		say "$h: docker load (etcd, galera)"
-		docker save swarmlab/etcd:latest swarmlab/galera:latest | docker exec -i "$h" docker load ||
-			die "docker save swarmlab/etcd:latest swarmlab/galera:latest | docker exec -i $h docker load failed"
-	done
+	for h in "${HOSTS[@]}"; do load_into "$h" swarmlab/etcd:latest; done
+	load_into docker3 swarmlab/galera:latest
 	# A nested container runs on the nested cgroups, and says where it sits.
 	local cg
 	cg=$(run in_host docker1 docker run --rm --network none --entrypoint cat swarmlab/etcd:latest /proc/self/cgroup) || exit 1
@@ -248,7 +274,10 @@ step_walkthrough_3306() {
 		-initial-cluster "etcd1=http://${HostIP}:2380" \
 		-initial-cluster-state new >/dev/null
 	wait_for 120 "etcd on docker1 (walkthrough)" curl -sS --max-time 5 "http://${HostIP}:2379/v2/members" || exit 1
+	# As the walkthrough wrote it but for one replica, placed on docker3 (the only host given the
+	# galera image); docker1's and docker2's :3306 reach it only through the routing mesh.
 	run in_host docker1 docker service create --detach --no-resolve-image --name mysql-galera --replicas 1 \
+		--constraint node.hostname==docker3 \
 		-p 3306:3306 --network mynet \
 		--env MYSQL_ROOT_PASSWORD=mypassword \
 		--env DISCOVERY_SERVICE=192.168.10.201:2379 \

@@ -30,6 +30,8 @@ export interface ChaosRecord {
   startedAtSeconds?: number;
   healedAtSeconds?: number;
   error?: string;
+  /** Not applied, and why: a fault aimed at a task when its host runs none (swarm moved it after an earlier fault). */
+  skipped?: string;
 }
 
 export interface ChaosResult {
@@ -118,6 +120,13 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
           if (added[0]) active.set(ev.entry.index, added[0]);
           ctx.progress.note(`chaos ${rec.startedAtSeconds.toFixed(0)} s: #${ev.entry.index} ${rec.fault}`);
         } catch (err) {
+          // A fault aimed at a task finds none on its host when an earlier fault moved the task
+          // away (swarm does not move it back): recorded and skipped, the schedule goes on.
+          if (/no running task of service/.test((err as Error).message)) {
+            rec.skipped = (err as Error).message.split(":")[0];
+            ctx.progress.note(`chaos: #${ev.entry.index} skipped (${rec.skipped})`);
+            continue;
+          }
           rec.error = (err as Error).message.split("\n")[0];
           throw new LabError(`chaos entry ${ev.entry.index} (${rec.fault}) could not be applied: ${(err as Error).message}`);
         }

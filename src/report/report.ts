@@ -45,14 +45,14 @@ export const timelineFile = (scenario: string) => `timeline-${scenario.replace(/
 /** A chaos step: its figures, then its schedule as run (planned and actual times). */
 function chaosSummary(c: Record<string, unknown>): string[] {
   const writes = (c.writes ?? {}) as Record<string, number>;
-  const schedule = (c.schedule ?? []) as Array<{ index: number; fault: string; plannedStartSeconds: number; plannedHealSeconds: number; startedAtSeconds?: number; healedAtSeconds?: number; error?: string }>;
+  const schedule = (c.schedule ?? []) as Array<{ index: number; fault: string; plannedStartSeconds: number; plannedHealSeconds: number; startedAtSeconds?: number; healedAtSeconds?: number; error?: string; skipped?: string }>;
   const n = (v?: number) => (v === undefined ? "-" : v.toFixed(1));
   return [
     `Chaos, seed ${String(c.seed)}: ${String(c.faultsInjected)} faults injected; writes ok ${writes.ok ?? 0}, failed ${writes.failed ?? 0}, unknown ${writes.unknown ?? 0}; longest unavailability ${n(c.longestUnavailableSeconds as number)} s; all Synced ${n(c.syncedAfterSeconds as number)} s after the last heal.`,
     "",
     "| # | fault | planned start–heal (s) | started | healed |",
     "| --- | --- | --- | --- | --- |",
-    ...schedule.map((e) => `| ${e.index} | \`${e.fault}\` | ${e.plannedStartSeconds}–${e.plannedHealSeconds} | ${n(e.startedAtSeconds)} | ${e.error ? `✗ ${e.error}` : n(e.healedAtSeconds)} |`),
+    ...schedule.map((e) => `| ${e.index} | \`${e.fault}\` | ${e.plannedStartSeconds}–${e.plannedHealSeconds} | ${n(e.startedAtSeconds)} | ${e.error ? `✗ ${e.error}` : e.skipped ? `skipped: ${e.skipped}` : n(e.healedAtSeconds)} |`),
   ];
 }
 

@@ -198,6 +198,9 @@ describe("the seed at any size", () => {
   });
 });
 
+// In examples/ until a five-member seed joins reliably on two cores (see its README).
+const five = (name: string) => `examples/labs-of-any-size/${name}.yaml`;
+
 describe("scenarios for labs of five", () => {
   it.each([
     ["five-members-minority", { hosts: 5, managers: 5, replicas: 5 }],
@@ -205,17 +208,17 @@ describe("scenarios for labs of five", () => {
     ["worker-loss", { hosts: 5, managers: 3, replicas: 5 }],
     ["manager-minority", { hosts: 5, managers: 5, replicas: 5 }],
   ])("%s validates at its own size, every step named and explained", (name, size) => {
-    const s = loadScenario(name);
+    const s = loadScenario(five(name));
     expect(s.labSize).toEqual(size);
     for (const step of s.steps) {
       expect(step.name, JSON.stringify(step)).toBeTruthy();
       expect(step.explain, step.name).toBeTruthy();
     }
     // --size on the command line does not change a scenario that says its own
-    expect(loadScenario(name, { hosts: 3 }).labSize).toEqual(size);
+    expect(loadScenario(five(name), { hosts: 3 }).labSize).toEqual(size);
   });
   it("the splits are 3|2 and 2+2+1", () => {
-    const groups = (n: string) => loadScenario(n).steps.flatMap((s) => ("fault" in s && s.fault.kind === "split" ? [s.fault.groups as string[][]] : []));
+    const groups = (n: string) => loadScenario(five(n)).steps.flatMap((s) => ("fault" in s && s.fault.kind === "split" ? [s.fault.groups as string[][]] : []));
     expect(groups("five-members-minority")).toEqual([[["docker1", "docker2", "docker3"], ["docker4", "docker5"]]]);
     expect(groups("five-members-no-majority")).toEqual([[["docker1", "docker2"], ["docker3", "docker4"], ["docker5"]]]);
   });
