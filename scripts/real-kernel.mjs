@@ -337,7 +337,7 @@ if (ok) {
 }
 
 const guestPlan = [
-  ["reset", "remove a previous run's hosts, bridge and volumes", 300],
+  ["reset", "remove a previous run's hosts and bridge (their volumes, with the images loaded into them, stay)", 300],
   ["ipvs", "modprobe ip_vs; /proc/sys/net/ipv4/vs exists", 120],
   ["hosts", "three swarmlab/dind hosts --privileged --cgroupns=private on a bridge 192.168.10.0/24 (.201-.203); the entrypoint nests cgroups; inner dockerd on cgroup v2", 1200],
   ["host-images", "swarmlab/etcd into each host's engine, swarmlab/galera into docker3's (kept between runs); a nested container runs", 2400],
