@@ -103,3 +103,17 @@ describe("walk details", () => {
     expect(c.lines).toHaveLength(1);
   });
 });
+
+import { stoppedMessage } from "../../src/walk/walk.js";
+
+describe("a learner who quits walk", () => {
+  it("is told where the walk stopped and how to pick up there or start over, not that it failed", () => {
+    const r = { report: { ok: false } as never, stoppedBefore: 2, steps: 21, stepTitles: ["a", "b", "docker1: docker swarm join-token manager"] };
+    const m = stoppedMessage("seed", r, false);
+    expect(m).toContain("Stopped before step 3 of 21 (docker1: docker swarm join-token manager). The lab was removed.");
+    expect(m).toContain("To pick up there: swarmlab walk seed --from 3   (steps 1-2 run again without pausing)");
+    expect(m).toContain("To start over:    swarmlab walk seed");
+    expect(m).not.toMatch(/FAILED/);
+    expect(stoppedMessage("seed", { ...r, stoppedBefore: 0 }, true)).not.toMatch(/pick up there/);
+  });
+});
