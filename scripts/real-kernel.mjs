@@ -20,7 +20,7 @@
 import { execa } from "execa";
 import Table from "cli-table3";
 import { createServer } from "node:net";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, appendFileSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +33,7 @@ const RELEASES = ["bookworm", "trixie"];
 
 // ---- options ------------------------------------------------------------------------------------
 function parseArgs(argv) {
-  const o = { release: "bookworm", fresh: false, rebuild: false, bootTimeout: 900 };
+  const o = { release: "bookworm", fresh: false, rebuild: false, bootTimeout: 900, asIs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -46,6 +46,7 @@ function parseArgs(argv) {
     else if (a === "--fresh") o.fresh = true;
     else if (a === "--rebuild") o.rebuild = o.fresh = true;
     else if (a === "--boot-timeout") o.bootTimeout = Number(value());
+    else if (a === "--as-is") o.asIs = true;
     else if (a === "-h" || a === "--help") usage();
     else usage(`unknown option ${a}`);
   }
@@ -55,11 +56,14 @@ function parseArgs(argv) {
 }
 
 function usage(problem) {
-  const text = `usage: npm run test:real-kernel -- [--release bookworm|trixie] [--fresh] [--rebuild] [--boot-timeout SECONDS]
+  const text = `usage: npm run test:real-kernel -- [--release bookworm|trixie] [--fresh] [--rebuild] [--boot-timeout SECONDS] [--as-is]
   --release   the guest's Debian (bookworm: kernel 6.1, docker.io 20.10; trixie: kernel 6.12, docker.io 26.1)
   --fresh     drop the guest's run state (the overlay with the loaded images) and start from the built image
   --rebuild   build the guest image again (implies --fresh)
   --boot-timeout  seconds to wait for the guest's sshd (default 900)
+  --as-is     run the hosts from swarmlab/dind as it is even where the guest kernel has AppArmor on and
+              the image has no apparmor_parser (containers inside the hosts then fail to start); by
+              default the guest derives swarmlab/dind:apparmor with Debian's apparmor package
 Cache: \${SWARMLAB_HOME:-~/.swarmlab}/real-kernel/<release>; report: reports/real-kernel/result.json`;
   if (problem) {
     console.error(`real-kernel: ${problem}\n${text}`);
@@ -74,6 +78,7 @@ const home = process.env.SWARMLAB_HOME ?? join(homedir(), ".swarmlab");
 const base = join(home, "real-kernel");
 const dir = join(base, opts.release);
 const key = join(base, "id_ed25519");
+const debs = join(base, "debs");
 const reportDir = join(project, "reports", "real-kernel");
 const logFile = join(reportDir, `${opts.release}.log`);
 const consoleLog = join(dir, "console.log");
@@ -111,6 +116,8 @@ async function sh(file, args, { timeout, input, inputFile, quiet } = {}) {
   return r.stdout ?? "";
 }
 
+const mkdir = (d) => mkdirSync(d, { recursive: true });
+const findDeb = () => readdirSync(debs).find((f) => /^apparmor_.*_amd64\.deb$/.test(f));
 const tail = (text, n) => text.split("\n").slice(-n).join("\n");
 const indent = (text) => text.replace(/^/gm, "    ");
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
@@ -229,7 +236,7 @@ async function step(name, what, fn) {
 /** A step of guest-steps.sh inside the guest; its FACT lines go to the report. */
 async function guestStep(name, what, timeout) {
   return step(name, what, async () => {
-    const out = await ssh(`bash /root/guest-steps.sh ${name}`, { timeout });
+    const out = await ssh(`AS_IS=${opts.asIs ? 1 : 0} bash /root/guest-steps.sh ${name}`, { timeout });
     for (const m of out.matchAll(/^FACT ([\w.]+)=(.*)$/gm)) facts[m[1]] = m[2];
   });
 }
@@ -274,6 +281,17 @@ ok &&= await step("tools", "qemu-system-x86_64, qemu-img, debootstrap, mkfs.ext4
     }
     if (r.failed) throw new StepError(`apt-get ${install.join(" ")}: exit ${r.exitCode}\n${tail(r.all ?? "", 15)}`);
   }
+  // Debian's apparmor package (the hosts' image is bookworm's): see step_apparmor in guest-steps.sh.
+  mkdir(debs);
+  if (!findDeb()) {
+    let r = await execa("apt-get", ["download", "apparmor"], { cwd: debs, reject: false, all: true });
+    if (r.failed) {
+      await execa("apt-get", ["update"], { reject: false });
+      r = await execa("apt-get", ["download", "apparmor"], { cwd: debs, reject: false, all: true });
+    }
+    if (r.failed || !findDeb()) throw new StepError(`apt-get download apparmor (in ${debs}): exit ${r.exitCode}\n${tail(r.all ?? "", 10)}`);
+  }
+  facts.apparmor_deb = findDeb();
   const have = await imageIds(await sh("docker", ["image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}", "swarmlab/*"], { quiet: true, timeout: 60 }));
   const absent = IMAGES.filter((i) => !have[i]);
   if (absent.length) throw new StepError(`not on this machine's engine: ${absent.join(", ")}: run \`swarmlab setup\` (or \`npm test\`) first`);
@@ -315,6 +333,7 @@ if (ok) {
 if (ok) {
   ok &&= await step("facts", "guest kernel, docker, cgroup v2 (stat -f /sys/fs/cgroup, docker info)", async () => {
     await sh("ssh", [...sshArgs(), "cat > /root/guest-steps.sh"], { inputFile: join(helpers, "guest-steps.sh"), timeout: 120 });
+    await sh("ssh", [...sshArgs(), "cat > /root/apparmor.deb"], { inputFile: join(debs, facts.apparmor_deb), timeout: 300 });
     const out = await ssh("bash /root/guest-steps.sh facts", { timeout: 300 });
     for (const m of out.matchAll(/^FACT ([\w.]+)=(.*)$/gm)) facts[m[1]] = m[2];
     return `${facts.os}, kernel ${facts.kernel}, docker ${facts.docker}, cgroup ${facts.cgroup} (${facts.cgroup_fs}, driver ${facts.cgroup_driver})`;
@@ -339,6 +358,7 @@ if (ok) {
 const guestPlan = [
   ["reset", "remove a previous run's hosts and bridge (their volumes, with the images loaded into them, stay)", 300],
   ["ipvs", "modprobe ip_vs; /proc/sys/net/ipv4/vs exists", 120],
+  ["apparmor", "AppArmor in the guest kernel; apparmor_parser in swarmlab/dind, else swarmlab/dind:apparmor derived in the guest (unless --as-is)", 900],
   ["hosts", "three swarmlab/dind hosts --privileged --cgroupns=private on a bridge 192.168.10.0/24 (.201-.203); the entrypoint nests cgroups; inner dockerd on cgroup v2", 1200],
   ["host-images", "swarmlab/etcd into each host's engine, swarmlab/galera into docker3's (kept between runs); a nested container runs", 2400],
   ["swarm", "swarm init on docker1, docker2 and docker3 join as managers: three Ready", 600],
@@ -381,7 +401,9 @@ const result = {
     cgroup_driver: facts.cgroup_driver ?? null,
     inner_docker: facts.inner_docker ?? null,
     inner_cgroup: facts.inner_cgroup ?? null,
+    apparmor: facts.apparmor_kernel ?? null,
   },
+  host_image: facts.host_image ?? null,
   machine: { qemu: facts.qemu ?? null, accel: "tcg,thread=multi", cpu: "max", smp: 2, memory_mib: 4096 },
   images: plan,
   facts,

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 # Bump when the recipe below changes: a cached image with another recipe is rebuilt.
-RECIPE=3
+RECIPE=4
 MIRROR=${SWARMLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SIZE=${SWARMLAB_GUEST_DISK:-6G}
 
@@ -48,9 +48,11 @@ trap cleanup EXIT
 
 echo "== debootstrap $release ($MIRROR)"
 # minbase + what the guest needs: systemd as init, Debian's kernel, docker, sshd, curl for the
-# checks. --include resolves dependencies (not Recommends).
+# checks. --include resolves dependencies (not Recommends). apparmor is one of docker.io's
+# Recommends, and needed: Debian's kernel has AppArmor on, and dockerd then loads its
+# docker-default profile with apparmor_parser before every unprivileged container.
 debootstrap --variant=minbase \
-	--include="systemd-sysv,systemd,udev,dbus,linux-image-amd64,initramfs-tools,$docker_pkgs,iptables,openssh-server,kmod,ca-certificates,iproute2,curl,procps" \
+	--include="systemd-sysv,systemd,udev,dbus,linux-image-amd64,initramfs-tools,$docker_pkgs,apparmor,iptables,openssh-server,kmod,ca-certificates,iproute2,curl,procps" \
 	"$release" "$root" "$MIRROR"
 
 echo "== configure"

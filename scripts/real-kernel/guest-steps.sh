@@ -8,7 +8,8 @@
 # scripts/real-kernel.mjs for the report. Every wait is bounded; a failure says which command, and
 # prints its output.
 #
-# The hosts are the lab's own host mode for a cgroup v2 engine, as src/hosts/dind/swarm-host-container.ts
+# The hosts are the lab's own host mode for a cgroup v2 engine (see step_apparmor for the one
+# addition an AppArmor kernel needs), as src/hosts/dind/swarm-host-container.ts
 # creates them: swarmlab/dind, --privileged, a private cgroup namespace (CgroupnsMode=private),
 # /var/lib/docker a volume, the command `--host=tcp://0.0.0.0:2375 --tls=false`, a fixed address on a
 # user bridge. The image's entrypoint (lab/images/dind/host-entrypoint.sh) nests the cgroups and
@@ -91,7 +92,43 @@ step_ipvs() {
 	lsmod | grep '^ip_vs'
 }
 
+# AppArmor. Debian's kernel (like Ubuntu's, so GitHub's runners) enables it. A host's inner dockerd
+# then sees it (the entrypoint mounts securityfs, as hack/dind does) and loads its docker-default
+# profile with apparmor_parser before every container; Debian's docker.io 20.10 does not check
+# that the parser exists, so without it no container starts inside a host ("AppArmor enabled on
+# system but the docker-default profile could not be loaded: ... exec: "apparmor_parser":
+# executable file not found in $PATH"). swarmlab/dind has no apparmor_parser today. Unless
+# AS_IS=1, this step derives swarmlab/dind:apparmor from it IN THE GUEST'S ENGINE with Debian's
+# apparmor package (/root/apparmor.deb, fetched by real-kernel.mjs on the machine) and the hosts
+# run that; the report says which image the hosts ran.
+step_apparmor() {
+	local enabled parser image=swarmlab/dind:latest
+	enabled=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent)
+	command -v apparmor_parser >/dev/null || [ "$enabled" != Y ] ||
+		die "AppArmor is on in the guest kernel but the guest has no apparmor_parser: its own dockerd cannot start unprivileged containers (the guest image lacks Debian's apparmor package: rebuild it with --rebuild)"
+	parser=$(run docker run --rm --network none --entrypoint sh swarmlab/dind:latest -c 'command -v apparmor_parser || :') || exit 1
+	fact apparmor_kernel "$enabled"
+	fact dind_apparmor_parser "${parser:-none}"
+	if [ "$enabled" = Y ] && [ -z "$parser" ]; then
+		if [ "${AS_IS:-0}" = 1 ]; then
+			say "AppArmor is on and swarmlab/dind has no apparmor_parser: running it as it is (--as-is); containers inside the hosts will not start"
+		else
+			[ -f /root/apparmor.deb ] || die "/root/apparmor.deb is missing (real-kernel.mjs copies it in)"
+			mkdir -p /root/dind-apparmor
+			cp /root/apparmor.deb /root/dind-apparmor/apparmor.deb
+			printf '%s\n' 'FROM swarmlab/dind:latest' 'COPY apparmor.deb /tmp/apparmor.deb' \
+				'RUN dpkg -i /tmp/apparmor.deb && rm /tmp/apparmor.deb && command -v apparmor_parser' >/root/dind-apparmor/Dockerfile
+			run docker build -q -t swarmlab/dind:apparmor /root/dind-apparmor
+			image=swarmlab/dind:apparmor
+		fi
+	fi
+	echo "$image" >/root/host-image
+	fact host_image "$image"
+}
+
 step_hosts() {
+	local image
+	image=$(cat /root/host-image 2>/dev/null || echo swarmlab/dind:latest)
 	run docker network create --driver bridge --subnet "$SUBNET" "$NET" >/dev/null
 	local i
 	for i in 0 1 2; do
@@ -100,7 +137,7 @@ step_hosts() {
 			--network "$NET" --ip "${ADDR[i]}" \
 			-v "${HOSTS[i]}-data:/var/lib/docker" \
 			--log-opt max-size=10m \
-			swarmlab/dind:latest --host=tcp://0.0.0.0:2375 --tls=false >/dev/null
+			"$image" --host=tcp://0.0.0.0:2375 --tls=false >/dev/null
 	done
 	for h in "${HOSTS[@]}"; do
 		if ! wait_for 300 "$h: inner dockerd" docker exec "$h" docker info --format '{{.ServerVersion}}'; then
@@ -155,8 +192,9 @@ step_host_images() {
 	load_into docker3 swarmlab/galera:latest
 	# A nested container runs on the nested cgroups, and says where it sits.
 	local cg
-	cg=$(run in_host docker1 docker run --rm --network none --entrypoint cat swarmlab/etcd:latest /proc/self/cgroup) || exit 1
-	fact nested_container_cgroup "$cg"
+	cg=$(run in_host docker1 docker run --rm --network none --entrypoint sh swarmlab/etcd:latest -c 'cat /proc/self/cgroup; cat /proc/self/attr/current 2>/dev/null || :') || exit 1
+	fact nested_container_cgroup "$(echo "$cg" | head -1)"
+	fact nested_container_apparmor "$(echo "$cg" | sed -n 2p)"
 }
 
 step_swarm() {
