@@ -32,10 +32,10 @@ async function runProbe(ctx: RunContext, from: ProbeFrom, command: string): Prom
 /** GET url; the answer's status and body must match what the step expects. */
 export async function probeHttp(ctx: RunContext, s: ProbeFrom & { url: string; status?: number; body?: string }): Promise<Record<string, unknown>> {
   // curl where there is one, else busybox/wget; the status code on the last line.
-  const cmd = `if command -v curl >/dev/null; then curl -s -m 10 -o /tmp/.swl-body -w '\\n%{http_code}' ${quote(s.url)}; cat /tmp/.swl-body; else wget -q -S -T 10 -O - ${quote(s.url)} 2>&1; fi`;
-  const r = await runProbe(ctx, s, `${cmd}`);
-  const lines = r.stdout.split("\n");
-  const code = Number(lines.find((l) => /^\d{3}$/.test(l.trim())) ?? r.stdout.match(/HTTP\/\S+ (\d{3})/)?.[1] ?? 0);
+  // The status on a line of its own first, then the body (curl), or wget's headers (-S) and body.
+  const cmd = `if command -v curl >/dev/null; then echo "HTTP_STATUS=$(curl -s -m 10 -o /tmp/.swl-body -w '%{http_code}' ${quote(s.url)})"; cat /tmp/.swl-body; else wget -q -S -T 10 -O - ${quote(s.url)} 2>&1; fi`;
+  const r = await runProbe(ctx, s, cmd);
+  const code = Number(r.stdout.match(/^HTTP_STATUS=(\d{3})/m)?.[1] ?? r.stdout.match(/HTTP\/\S+ (\d{3})/)?.[1] ?? 0);
   const problems: string[] = [];
   if (code === 0) problems.push(`no HTTP answer (${r.stdout.trim().split("\n").at(-1) ?? ""})`);
   if (s.status !== undefined && code !== s.status) problems.push(`status ${code}, expected ${s.status}`);

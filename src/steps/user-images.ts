@@ -55,6 +55,13 @@ async function idOn(h: Host, ref: string): Promise<string | undefined> {
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
+/** The host holds the image by its ID (under any name): give it this name too. */
+async function tagIfPresent(h: Host, id: string, ref: string): Promise<boolean> {
+  if ((await idOn(h, id)) !== id) return false;
+  await h.docker(["tag", id, ref], { timeoutMs: 20_000 });
+  return true;
+}
+
 /** Copies images into every host (in parallel); `progress` hears one line per host and image. */
 export async function loadUserImages(lab: Lab, refs: string[], progress: (line: string) => void = () => {}, hosts: Host[] = lab.nodes): Promise<ImageLoad[]> {
   const ids = await outerImageIds(lab.docker, refs);
@@ -65,12 +72,15 @@ export async function loadUserImages(lab: Lab, refs: string[], progress: (line: 
     await Promise.all(
       hosts.map(async (h) => {
         const t0 = Date.now();
-        if ((await idOn(h, ref)) === id) {
+        // Same image ID already there (maybe under another name): only the name is added.
+        if ((await idOn(h, ref)) === id || (await tagIfPresent(h, id, ref))) {
           out.push({ image: ref, host: h.name, action: "same image", seconds: 0 });
           progress(`${h.name}: ${ref} already there (same image ID)`);
           return;
         }
         await h.execWithInput(["docker", "load", "-q"], file, { timeoutMs: 900_000 });
+        // The archive is kept per image ID: it may carry another name for the same image.
+        await h.docker(["tag", id, ref], { timeoutMs: 20_000 });
         const seconds = (Date.now() - t0) / 1000;
         out.push({ image: ref, host: h.name, action: "loaded", seconds });
         progress(`${h.name}: loaded ${ref} (${seconds.toFixed(1)} s)`);

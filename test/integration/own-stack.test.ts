@@ -34,7 +34,8 @@ describe("bring your own stack", () => {
 
   it("images load copies a user's image into every host once, refuses a missing one changing nothing", async () => {
     const cli = (args: string[]) => execa("node", ["bin/swarmlab.js", "--name", LAB, ...args], { reject: false, env: { ...process.env, CI: "1" } });
-    await execa("docker", ["tag", "swarmlab/etcd:latest", "swarmlab-test-app:1.0"]);
+    // An image no host can hold yet (a label of its own makes a new image ID).
+    await execa("docker", ["build", "-q", "-t", "swarmlab-test-app:1.0", "-"], { input: `FROM swarmlab/base:latest\nLABEL swarmlab.test=${Date.now()}\n` });
     try {
       expect((await cli(["up"])).exitCode).toBe(0);
       const first = await cli(["images", "load", "swarmlab-test-app:1.0"]);
