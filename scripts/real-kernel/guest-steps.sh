@@ -218,13 +218,22 @@ step_overlay() {
 	run in_host docker1 docker network ls --filter name=mynet --format '{{.Name}} {{.Driver}} {{.Scope}}'
 }
 
-etcd_args() { echo "--name $1 --data-dir /tmp/etcd --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://$1:2379"; }
+# (The image sets ETCD_DATA_DIR: etcd refuses a --data-dir flag beside it.)
+etcd_args() { echo "--name $1 --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://$1:2379"; }
 
 running() {
 	local svc=$1 out
 	out=$(docker exec docker1 docker service ls --filter "name=$svc" --format '{{.Name}} {{.Replicas}}') || return 1
 	echo "$out"
 	echo "$out" | grep -q "^$svc 1/1"
+}
+
+# wait_service <seconds> <service>: until it runs 1/1; else its tasks' errors and its logs.
+wait_service() {
+	wait_for "$1" "$2 1/1" running "$2" && return 0
+	docker exec docker1 docker service ps --no-trunc --format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' "$2" 2>&1 | head -8 >&2
+	docker exec docker1 docker service logs --tail 10 "$2" 2>&1 | tail -10 >&2
+	return 1
 }
 
 # task_container <host> <service>: the id of the service's task container on that host.
@@ -240,8 +249,8 @@ step_task_to_task() {
 	# shellcheck disable=SC2046
 	run in_host docker1 docker service create --detach --no-resolve-image --name etcd-b --network mynet \
 		--constraint node.hostname==docker2 swarmlab/etcd:latest $(etcd_args etcd-b) >/dev/null
-	wait_for 300 "etcd-a 1/1" running etcd-a || exit 1
-	wait_for 300 "etcd-b 1/1" running etcd-b || exit 1
+	wait_service 300 etcd-a || exit 1
+	wait_service 300 etcd-b || exit 1
 	local a b ip
 	a=$(task_container docker1 etcd-a)
 	b=$(task_container docker2 etcd-b)
@@ -279,7 +288,7 @@ step_mesh() {
 	# shellcheck disable=SC2046
 	run in_host docker1 docker service create --detach --no-resolve-image --name mesh-etcd --replicas 1 \
 		-p 8080:2379 --constraint node.hostname==docker3 swarmlab/etcd:latest $(etcd_args mesh-etcd) >/dev/null
-	wait_for 300 "mesh-etcd 1/1" running mesh-etcd || exit 1
+	wait_service 300 mesh-etcd || exit 1
 	fact mesh_ports "$(docker exec docker1 docker service inspect mesh-etcd -f '{{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}} {{end}}')"
 	fact mesh_task_node "$(docker exec docker1 docker service ps mesh-etcd --filter desired-state=running --format '{{.Node}}')"
 	wait_for 120 "http://192.168.10.20{1,2,3}:8080/version from the guest (routing mesh on every host)" curl_each_host 8080 || exit 1
@@ -322,7 +331,7 @@ step_walkthrough_3306() {
 		--env XTRABACKUP_PASSWORD=mypassword \
 		--env CLUSTER_NAME=galera \
 		swarmlab/galera:latest >/dev/null
-	wait_for 300 "mysql-galera 1/1" running mysql-galera || exit 1
+	wait_service 300 mysql-galera || exit 1
 	fact galera_ports "$(docker exec docker1 docker service inspect mysql-galera -f '{{range .Endpoint.Ports}}{{.PublishMode}}:{{.PublishedPort}}->{{.TargetPort}} {{end}}')"
 	fact galera_task_node "$(docker exec docker1 docker service ps mysql-galera --filter desired-state=running --format '{{.Node}}')"
 	if ! wait_for 900 "MySQL greeting through 192.168.10.20{1,2,3}:3306 (routing mesh)" mysql_each_host; then
