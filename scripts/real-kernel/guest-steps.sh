@@ -294,10 +294,12 @@ step_mesh() {
 	wait_for 120 "http://192.168.10.20{1,2,3}:8080/version from the guest (routing mesh on every host)" curl_each_host 8080 || exit 1
 }
 
-# mysql_greeting <addr>: the MySQL protocol's server greeting through <addr>:3306 (the server speaks first).
+# mysql_greeting <addr>: the MySQL protocol's server greeting through <addr>:3306 (the server speaks
+# first). MariaDB looks the client's address up before it greets, and the guest has no DNS to ask
+# (qemu's restrict=on): the greeting comes after the resolver's timeout, so the read waits 40 s.
 mysql_greeting() {
 	local out
-	out=$(timeout 8 bash -c "exec 3<>/dev/tcp/$1/3306 && timeout 5 head -c 120 <&3" 2>&1 | tr -c '[:print:]' '.') || :
+	out=$(timeout 45 bash -c "exec 3<>/dev/tcp/$1/3306 && timeout 40 head -c 120 <&3 2>/dev/null" 2>&1 | tr -c '[:print:]' '.') || :
 	echo "$1:3306 -> ${out:-(nothing)}"
 	echo "$out" | grep -q 'MariaDB\|mysql_native_password'
 }
