@@ -237,7 +237,9 @@ async function step(name, what, fn) {
 async function guestStep(name, what, timeout) {
   return step(name, what, async () => {
     const out = await ssh(`AS_IS=${opts.asIs ? 1 : 0} bash /root/guest-steps.sh ${name}`, { timeout });
-    for (const m of out.matchAll(/^FACT ([\w.]+)=(.*)$/gm)) facts[m[1]] = m[2];
+    const found = [...out.matchAll(/^FACT ([\w.]+)=(.*)$/gm)];
+    for (const m of found) facts[m[1]] = m[2];
+    return found.map((m) => `${m[1]}=${m[2].trim()}`).join("; ") || undefined;
   });
 }
 
@@ -324,7 +326,7 @@ if (ok) {
     bootGuest();
     booted = true;
     await waitForSsh(opts.bootTimeout);
-    const analyze = await ssh("systemd-analyze 2>/dev/null | head -1 || true", { quiet: true, timeout: 120 });
+    const analyze = await ssh("systemd-analyze 2>&1 | head -1 || true", { quiet: true, timeout: 120 });
     facts.guest_systemd_analyze = analyze.trim();
     return `ssh on 127.0.0.1:${port}; ${analyze.trim()}`;
   });

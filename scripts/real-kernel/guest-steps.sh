@@ -147,9 +147,12 @@ step_hosts() {
 		fi
 	done
 	# A kept volume brings the last run's swarm, containers and networks back: clear them.
+	# (A restarted manager may refuse to leave while its swarm component starts: retried.)
 	for h in "${HOSTS[@]}"; do
 		# shellcheck disable=SC2016
-		run in_host "$h" sh -c 'docker swarm leave --force >/dev/null 2>&1; ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; docker network prune -f >/dev/null; docker volume prune -f >/dev/null; docker info --format "{{.Swarm.LocalNodeState}} containers={{.Containers}}"'
+		wait_for 180 "$h: out of the last run's swarm" in_host "$h" sh -c 'docker swarm leave --force >/dev/null 2>&1; s=$(docker info --format "{{.Swarm.LocalNodeState}}"); echo "swarm: $s"; [ "$s" = inactive ]' || exit 1
+		# shellcheck disable=SC2016
+		run in_host "$h" sh -c 'ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; docker network prune -f >/dev/null; docker volume prune -f >/dev/null; docker info --format "containers={{.Containers}}"'
 	done
 	# What the entrypoint did: its own cgroup namespace root, processes moved to /init, controllers on.
 	local ns ctl inner

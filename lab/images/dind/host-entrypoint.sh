@@ -13,7 +13,9 @@ set -eu
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	# hack/dind 13-20: "apparmor sucks and Docker needs to know that it's in a container":
 	#   export container=docker
-	# (dockerd 20.10, Debian's, then leaves AppArmor alone: the image has no apparmor_parser.)
+	# On a kernel with AppArmor on (Debian's, Ubuntu's: GitHub's runners) dockerd loads its
+	# docker-default profile before each container with apparmor_parser, which the image carries
+	# (Debian's apparmor package; without it every `docker run` in a host failed in the real-kernel proof).
 	export container=docker
 
 	# hack/dind 47-52: mount securityfs so AppArmor can be detected ("we're running privileged
