@@ -5,11 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The ssh provider's proof on stand-in machines is opt-in (npm run test:ssh): see the README's
     // test section for why it is not yet part of every run.
-    // The testcontainers example (its own npm install and lab) is opt-in too (npm run test:example).
     exclude: [
       "**/node_modules/**",
       ...(process.env.SWARMLAB_SSH_TEST ? [] : ["test/integration/ssh-provider.test.ts"]),
-      ...(process.env.SWARMLAB_EXAMPLE_TEST ? [] : ["test/integration/vitest-example.test.ts"]),
     ],
     // Integration tests share one engine and the default lab's names: run files one at a time.
     fileParallelism: false,
