@@ -188,7 +188,8 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
 
   try {
     const imageTags = [tagOf("galera"), tagOf("etcd")];
-    const cache = await usableCache(docker, imageTags);
+    const cache = await usableCache(docker, imageTags, engine.locality);
+    if (!engine.locality.local) progress.note(`host image cache: ${engine.locality.facilities["volume-paths"].detail}`);
     const what = `hosts ${sized.hosts.length === 1 ? sized.hosts[0]!.service : `${sized.hosts[0]!.service}..${sized.hosts.at(-1)!.service}`} from docker-compose.dind.yml${sized.hosts.length > file.hosts.length ? " (beyond its hosts, their pattern)" : ""}`;
     const hosts = await progress.step(
       cache ? `${what} (images from the host image cache)` : what,
@@ -200,6 +201,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
           hosts: size.hosts,
           managers: size.managers,
           dindImage: tagOf("dind"),
+          locality: engine.locality,
           log,
           signal: opts.signal,
           prefillEngineVolume: cache ? async (v) => void (await prefillVolume(docker, cache, v)) : undefined,
@@ -217,7 +219,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
       // Keep docker1's freshly loaded images (it holds them all) for the next lab; best effort.
       const spec = hosts.topology.hosts.find((h) => h.service === "docker1");
       const volume = spec ? engineVolumeOf(name, spec) : undefined;
-      if (volume) await saveCache(docker, imageTags, volume).catch((e: Error) => progress.note(`image cache not kept: ${e.message.split("\n")[0]}`));
+      if (volume) await saveCache(docker, imageTags, volume, engine.locality).catch((e: Error) => progress.note(`image cache not kept: ${e.message.split("\n")[0]}`));
     }
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);

@@ -12,10 +12,11 @@ import { startLab } from "../lab.js";
 import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
 import { readCompose } from "../hosts/compose.js";
 import { containerName } from "../hosts/naming.js";
-import { ensureEngine } from "../engine/engine.js";
+import { ensureEngine, type Engine } from "../engine/engine.js";
 import { listImages, tagOf } from "../images/build.js";
 import { imageArchive } from "../steps/images.js";
 import { removeCaches } from "../images/host-cache.js";
+import { loadUserImages } from "../steps/user-images.js";
 import { runSession } from "../scenarios/session.js";
 import type { RunReport } from "../report/report.js";
 import type { Profile } from "../scenarios/profile.js";
@@ -38,7 +39,8 @@ export interface BenchOptions {
 
 export interface BenchResult {
   date: string;
-  machine: { cpus: number; memGiB: number; kernel: string; engine: string };
+  /** cpus, memory and kernel of the engine's machine: this one, or (measuredOn) the engine's VM or remote machine. */
+  machine: { cpus: number; memGiB: number; kernel: string; engine: string; measuredOn?: string };
   runs: number;
   figures: Record<string, Figure | undefined>;
   tuned: Record<string, Figure | undefined>;
@@ -59,7 +61,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
  * Resident memory of every process in the three hosts, summed. The hosts' inner containers
  * (mariadbd, etcd) live in cgroups outside the host containers' own (the hosts share the machine's
  * cgroup tree), so the container's memory figure would miss them: the processes are found instead
- * as descendants of each host's init in /proc. Sampled every 2 s; the peak is kept.
+ * as descendants of each host's init in /proc. Sampled every 2 s; the peak is kept. Only when the
+ * engine's processes are in this machine's /proc (engineLocality's procfs); otherwise the bench
+ * sums the host containers' stats from the engine's API (memorySource).
  */
 export function processTreeRssBytes(procDir: string, roots: number[]): number {
   const children = new Map<number, number[]>();
@@ -91,9 +95,39 @@ export function processTreeRssBytes(procDir: string, roots: number[]): number {
   return sum;
 }
 
-function peakRss(docker: Docker, containers: () => string[]) {
+/** Memory of a container as `docker stats` shows it: usage less inactive file pages (cgroup v1 or v2 field names). Pure. */
+export function statsMemoryBytes(stats: { memory_stats?: { usage?: number; stats?: Record<string, number | undefined> } } | undefined): number {
+  const m = stats?.memory_stats;
+  if (!m?.usage) return 0;
+  const inactive = m.stats?.total_inactive_file ?? m.stats?.inactive_file;
+  return inactive !== undefined && inactive < m.usage ? m.usage - inactive : m.usage;
+}
+
+/**
+ * Where the lab's memory figure comes from on this engine: this machine's /proc when the engine's
+ * processes are in it, else the engine's API (container stats), with what that figure misses. Pure.
+ */
+export function memorySource(engine: Pick<Engine, "locality" | "info">): { from: "procfs" | "stats"; note?: string } {
+  if (engine.locality.facilities.procfs.available) return { from: "procfs" };
+  const v1 = engine.info.CgroupVersion !== "2";
+  return {
+    from: "stats",
+    note: `labPeakRssMiB from the engine's container stats (memory usage less inactive file, as \`docker stats\`), not per-process RSS: /proc ${engine.locality.facilities.procfs.detail}${v1 ? "; on cgroup v1 the hosts' inner containers (mariadbd, etcd) have cgroups outside the hosts' and are not counted" : ""}`,
+  };
+}
+
+function peakMemory(docker: Docker, from: "procfs" | "stats", containers: () => string[]) {
   let peak = 0;
   const loop = repeatUntilStopped(2000, async () => {
+    if (from === "stats") {
+      let sum = 0;
+      for (const c of containers()) {
+        const stats = await docker.getContainer(c).stats({ stream: false }).catch(() => undefined);
+        sum += statsMemoryBytes(stats as Parameters<typeof statsMemoryBytes>[0]);
+      }
+      peak = Math.max(peak, sum);
+      return;
+    }
     const roots: number[] = [];
     for (const c of containers()) {
       const pid = await docker.getContainer(c).inspect().then((i) => i.State.Pid, () => 0);
@@ -109,8 +143,59 @@ function peakRss(docker: Docker, containers: () => string[]) {
   };
 }
 
+/** The machine the figures were measured on: this one, or the engine's (its /info) when it runs elsewhere. Pure. */
+export function benchMachine(engine: Pick<Engine, "locality" | "info" | "version">, here: { cpus: number; memBytes: number; kernel: string }): BenchResult["machine"] {
+  if (engine.locality.local) return { cpus: here.cpus, memGiB: Math.round(here.memBytes / 2 ** 30), kernel: here.kernel, engine: engine.version };
+  return {
+    cpus: engine.info.NCPU ?? 0,
+    memGiB: Math.round((engine.info.MemTotal ?? 0) / 2 ** 30),
+    kernel: engine.info.KernelVersion ?? "unknown",
+    engine: engine.version,
+    measuredOn: `the engine's ${engine.locality.place === "desktop" ? "VM" : "machine"} (docker info), not this one: ${engine.locality.why}`,
+  };
+}
+
 function stepSeconds(report: RunReport, scenario: string) {
   return report.scenarios.find((s) => s.scenario === scenario);
+}
+
+/** The example a team deploys with its own image and stack file (issue 11's proof). */
+export const OWN_STACK_EXAMPLE = join(projectRoot, "examples", "tasks-discovery", "scenario.yaml");
+
+/**
+ * The own-stack example: from the start of its `stack` step (docker stack deploy) to the end of the
+ * first wait that sees a cluster of three (the seed and two nodes, all Synced).
+ */
+export function stackDeployToSynced(report: RunReport): number | undefined {
+  const steps = report.scenarios.find((s) => s.scenario === "tasks-discovery")?.steps ?? [];
+  const deploy = steps.findIndex((s) => /^deploy the stack/.test(s.title));
+  const synced = steps.slice(deploy + 1).find((s) => /cluster of three/.test(s.title));
+  if (deploy < 0 || !synced?.ok) return undefined;
+  return (Date.parse(synced.startedAt) + synced.seconds * 1000 - Date.parse(steps[deploy]!.startedAt)) / 1000;
+}
+
+/**
+ * `images load` of the galera image into every host of a lab that does not hold it: removed from
+ * each host first (its own layers go; the Debian base it shares with etcd stays), its archive
+ * already saved on this machine by a first load.
+ */
+async function imagesLoadSeconds(lab: Awaited<ReturnType<typeof startLab>>): Promise<number> {
+  const image = tagOf("galera");
+  // By ID, with every name it has in the host (a name alone would only be untagged).
+  const removeFromHosts = () =>
+    Promise.all(
+      lab.nodes.map(async (h) => {
+        const id = (await h.docker(["image", "inspect", "--format", "{{.Id}}", image], { allowFailure: true, timeoutMs: 20_000 })).stdout.trim();
+        if (id) await h.docker(["image", "rm", "-f", id], { timeoutMs: 120_000 });
+      }),
+    );
+  await removeFromHosts();
+  await loadUserImages(lab, [image]); // saves the archive once when this image ID has none
+  await removeFromHosts();
+  const [loads, seconds] = await timed(() => loadUserImages(lab, [image]));
+  const skipped = loads.filter((l) => l.action !== "loaded").map((l) => l.host);
+  if (skipped.length) throw new LabError(`images load measured nothing on ${skipped.join(", ")}: the host still held ${image} after docker image rm`);
+  return seconds;
 }
 
 /** From `docker service create` to the end of the galera-synced wait that follows it. */
@@ -158,6 +243,8 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     if (v !== undefined) (into[key] ??= []).push(v);
   };
   const notes: string[] = [];
+  const memory = memorySource(engine);
+  if (memory.note) notes.push(memory.note);
   const reports = join(opts.outDir, "reports");
   for (let run = 1; run <= opts.runs; run++) {
     opts.signal?.throwIfAborted();
@@ -170,11 +257,15 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     }
     const [warm, ws] = await timed(() => startLab({ name: BENCH_LAB, swarm: true, ifExists: "replace", progress, signal: opts.signal }));
     add(samples, "warmUpSeconds", ws);
-    await warm.down();
+    try {
+      add(samples, "imagesLoadSeconds", await progress.step("images load of the galera image into three hosts", () => imagesLoadSeconds(warm)));
+    } finally {
+      await warm.down(); // a failed measurement leaves no lab behind
+    }
 
     // The seed, warm, with the hosts' memory sampled throughout.
     // The lab's own hosts (from its compose file), whatever their number and names.
-    const rss = peakRss(docker, () => readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => containerName(BENCH_LAB, h.service)));
+    const rss = peakMemory(docker, memory.from, () => readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => containerName(BENCH_LAB, h.service)));
     const [seedReport, seedSeconds] = await timed(() => runSession(["seed"], { name: BENCH_LAB, reportDir: join(reports, `seed-${run}`), signal: opts.signal }));
     add(samples, "labPeakRssMiB", await rss.stop());
     if (!seedReport.ok) throw new LabError(`the seed failed during the bench (run ${run}); see ${join(reports, `seed-${run}`, "summary.md")}`);
@@ -194,6 +285,11 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     add(samples, "baselineSeconds", baseline);
     add(samples, "overheadRatio", seedSeconds / baseline);
 
+    // A team's own image and stack file (examples/tasks-discovery), on a lab of its own.
+    const own = await runSession([OWN_STACK_EXAMPLE], { name: BENCH_LAB, reportDir: join(reports, `own-stack-${run}`), signal: opts.signal, fresh: true });
+    if (!own.ok) notes.push(`run ${run}: the own-stack example failed (see ${join(reports, `own-stack-${run}`)})`);
+    add(samples, "stackDeployToSyncedSeconds", stackDeployToSynced(own));
+
     const walk = await faultFigures("walkthrough", join(reports, `faults-${run}`), opts.signal);
     if (!walk.ok) notes.push(`run ${run}: a fault scenario failed with the walkthrough's timers (see ${join(reports, `faults-${run}`)})`);
     add(samples, "nodeStopToSyncedSeconds", walk.nodeStopToSyncedSeconds);
@@ -212,7 +308,7 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
   notes.push(`images: ${images.filter((i) => i.current).map((i) => `${i.tag} ${i.sizeMiB} MiB`).join(", ")}`);
   return {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), engine: engine.version },
+    machine: benchMachine(engine, { cpus: cpus().length, memBytes: totalmem(), kernel: release() }),
     runs: opts.runs,
     figures,
     tuned,
@@ -229,7 +325,7 @@ export function writeBenchResult(dir: string, r: BenchResult): string[] {
   const text = [
     `# swarmlab bench, ${r.date}`,
     "",
-    `${r.machine.cpus} cores, ${r.machine.memGiB} GiB, kernel ${r.machine.kernel}, engine ${r.machine.engine}; ${r.runs} run(s) per figure.`,
+    `${r.machine.cpus} cores, ${r.machine.memGiB} GiB, kernel ${r.machine.kernel}, engine ${r.machine.engine}${r.machine.measuredOn ? ` (${r.machine.measuredOn})` : ""}; ${r.runs} run(s) per figure.`,
     "",
     markdownTable(r.figures, r.tuned),
     "",

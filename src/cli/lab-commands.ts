@@ -77,7 +77,7 @@ export function registerLabCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const s = inventoryOf(cmd)
         ? await withLab(cmd, (lab) => lab.down()).catch((e: Error) => (/no lab named/.test(e.message) ? { containers: [], networks: [], volumes: [] } : Promise.reject(e)))
-        : await removeLab((await ensureEngine()).docker, labName(cmd));
+        : await removeLab((await ensureEngine(undefined, { check: false })).docker, labName(cmd));
       const total = s.containers.length + s.networks.length + s.volumes.length;
       process.stdout.write(
         total === 0
@@ -193,7 +193,7 @@ export function registerLabCommands(program: Command): void {
     .command("prune")
     .description("remove the host image cache volumes and the saved image archives (the next `up` loads images again)")
     .action(async () => {
-      const { docker } = await ensureEngine();
+      const { docker } = await ensureEngine(undefined, { check: false });
       const removed = await removeCaches(docker);
       rmSync(join(stateDir(), "image-archives"), { recursive: true, force: true });
       process.stdout.write(`removed ${removed.length} cache volume(s)${removed.length ? `: ${removed.join(", ")}` : ""} and ${join(stateDir(), "image-archives")}\n`);

@@ -8,6 +8,7 @@ import { LabError } from "../util/errors.js";
 import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
 import type { Log } from "../engine/engine.js";
+import { baseBuildBlocker, thisMachine } from "../engine/locality.js";
 
 export interface BuiltImage {
   name: ImageName;
@@ -37,6 +38,9 @@ async function imageExists(docker: Docker, tag: string): Promise<boolean> {
 }
 
 async function buildBase(spec: ImageSpec, tag: string, log: Log): Promise<void> {
+  // debootstrap runs on this machine whatever the engine is (docker import streams the result to it).
+  const blocker = baseBuildBlocker(thisMachine());
+  if (blocker) throw new LabError(blocker);
   const work = mkdtempSync(join(stateDir(), "rootfs-"));
   const rootfs = join(work, "rootfs");
   try {

@@ -5,13 +5,20 @@
  * is kept in a volume labelled swarmlab.cache=images, one per set of image tags. A new host's data
  * volume is filled from it before the host starts: layers by hard link (image layers are never
  * written; overlay2 only reads them as lower layers), metadata by copy. Works when the engine's
- * volumes are on this machine's filesystem; otherwise the lab loads images as before.
+ * volumes are on this machine's filesystem: when engineLocality (src/engine/locality.ts) says the
+ * engine is elsewhere (Docker Desktop's VM, DOCKER_HOST to another machine), no cache is read or
+ * kept and the lab loads images with `docker load` as before. A Mountpoint that happens to exist
+ * here is then never taken for the engine's.
  */
 import { createHash } from "node:crypto";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { run } from "../util/run.js";
+import type { EngineLocality } from "../engine/locality.js";
+
+/** Whether the engine's volume paths are this machine's (the cache's only requirement). */
+export type CacheLocality = Pick<EngineLocality, "local">;
 
 export const CACHE_LABEL = "swarmlab.cache";
 const COMPLETE = ".swarmlab-image-cache-complete";
@@ -37,7 +44,8 @@ async function copyImageStore(from: string, to: string): Promise<void> {
 }
 
 /** The cache's folder when a complete cache for these tags exists on this machine. */
-export async function usableCache(docker: Docker, tags: string[]): Promise<string | undefined> {
+export async function usableCache(docker: Docker, tags: string[], where: CacheLocality): Promise<string | undefined> {
+  if (!where.local) return undefined;
   const dir = await mountpoint(docker, cacheVolumeName(tags));
   return dir && existsSync(join(dir, COMPLETE)) ? dir : undefined;
 }
@@ -63,7 +71,8 @@ export async function prefillVolume(docker: Docker, cacheDir: string, volume: st
  * Keeps the image part of a host's data volume (just loaded, no container created yet) as the
  * cache for these tags, and removes caches of older tags.
  */
-export async function saveCache(docker: Docker, tags: string[], fromVolume: string): Promise<string | undefined> {
+export async function saveCache(docker: Docker, tags: string[], fromVolume: string, where: CacheLocality): Promise<string | undefined> {
+  if (!where.local) return undefined;
   const source = await mountpoint(docker, fromVolume);
   if (!source || !existsSync(join(source, "overlay2")) || !existsSync(join(source, "image"))) return undefined;
   const name = cacheVolumeName(tags);

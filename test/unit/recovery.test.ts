@@ -144,3 +144,27 @@ describe("choosing the faults a heal step heals", () => {
     expect(() => faultsToHeal([], "docker1")).toThrow(/active faults: none/);
   });
 });
+
+import { stackDeployToSynced } from "../../src/bench/bench.js";
+import type { RunReport } from "../../src/report/report.js";
+
+describe("bench: the own-stack example's deploy to three Synced", () => {
+  const step = (index: number, title: string, startedAt: string, seconds: number, ok = true) => ({ index, title, startedAt, seconds, ok });
+  const report = (steps: ReturnType<typeof step>[]) =>
+    ({ scenarios: [{ scenario: "tasks-discovery", steps }] }) as unknown as RunReport;
+
+  it("runs from the stack step's start to the end of the first wait that sees a cluster of three", () => {
+    const r = report([
+      step(0, "build the example's image and push it to the lab's registry", "2026-11-30T10:00:00.000Z", 9),
+      step(1, "deploy the stack (seed 1 task, node 0)", "2026-11-30T10:00:10.000Z", 2),
+      step(2, "scale node to 2", "2026-11-30T10:00:20.000Z", 1),
+      step(3, "the seed sees a cluster of three, Primary and Synced", "2026-11-30T10:00:21.000Z", 30.5),
+    ]);
+    expect(stackDeployToSynced(r)).toBe(41.5);
+  });
+
+  it("gives nothing when the wait failed or the example has no such steps", () => {
+    expect(stackDeployToSynced(report([step(0, "deploy the stack", "2026-11-30T10:00:00.000Z", 1), step(1, "the seed sees a cluster of three", "2026-11-30T10:00:01.000Z", 300, false)]))).toBeUndefined();
+    expect(stackDeployToSynced(report([]))).toBeUndefined();
+  });
+});

@@ -11,6 +11,8 @@ import { LabError } from "../../util/errors.js";
 import { projectRoot } from "../../util/paths.js";
 import { run } from "../../util/run.js";
 import type { Log } from "../../engine/engine.js";
+import { engineLocality, thisMachine, type EngineLocality } from "../../engine/locality.js";
+import type { EngineInfo } from "./host-mode.js";
 
 export const DEFAULT_COMPOSE_FILE = join(projectRoot, "docker-compose.dind.yml");
 
@@ -19,16 +21,22 @@ export { waitForInnerEngine };
 /** How host containers get the rights to run their own dockerd on this engine. */
 export type HostMode = "privileged" | "capabilities";
 
-/** Subnets already taken on this machine: docker networks and the machine's own routes. */
-export async function subnetsInUse(docker: Docker): Promise<Array<{ cidr: string; owner: string }>> {
+/**
+ * Subnets already taken: docker networks and, when `routes` (the engine runs on this machine and
+ * it has `ip`), the machine's own routes. An engine elsewhere is judged by its docker networks
+ * only: this machine's routes are not its (see engineLocality's "ip-route" facility).
+ */
+export async function subnetsInUse(docker: Docker, routes = true): Promise<Array<{ cidr: string; owner: string }>> {
   const used: Array<{ cidr: string; owner: string }> = [];
   for (const n of await docker.listNetworks()) {
     for (const c of n.IPAM?.Config ?? []) {
       if (c.Subnet && !c.Subnet.includes(":")) used.push({ cidr: c.Subnet, owner: `docker network ${n.Name}` });
     }
   }
-  const routes = await run(["ip", "-o", "-4", "route", "show"], { allowFailure: true });
-  for (const line of routes.stdout.split("\n")) {
+  if (!routes) return used;
+  // No `ip` at all (a minimal machine) throws even with allowFailure: the routes are then unknown.
+  const out = await run(["ip", "-o", "-4", "route", "show"], { allowFailure: true }).then((r) => r.stdout, () => "");
+  for (const line of out.split("\n")) {
     const dst = line.split(" ")[0];
     const dev = line.match(/ dev (\S+)/)?.[1] ?? "?";
     if (dst && dst !== "default" && /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(dst) && !/^(docker0|br-)/.test(dev)) {
@@ -36,6 +44,11 @@ export async function subnetsInUse(docker: Docker): Promise<Array<{ cidr: string
     }
   }
   return used;
+}
+
+/** Where this engine runs, for the subnet check and the image cache (src/engine/locality.ts). */
+export async function localityOf(docker: Docker): Promise<EngineLocality> {
+  return engineLocality((await docker.info()) as EngineInfo, thisMachine());
 }
 
 /** Decides how hosts get their rights from the engine's own facts (hosts/dind/host-mode.ts, unit-tested). */
@@ -82,6 +95,8 @@ export interface CreateHostsOptions {
   signal?: AbortSignal;
   /** Labels beyond the lab's own (stand-in machines are marked so no lab command mistakes them for lab hosts). */
   extraLabels?: Record<string, string>;
+  /** Where the engine runs (ensureEngine's); asked of the engine when not given. */
+  locality?: EngineLocality;
   /** Fills a host's fresh /var/lib/docker volume before the host starts (the image cache). */
   prefillEngineVolume?: (volume: string) => Promise<void>;
 }
@@ -103,7 +118,9 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   let subnet: string;
   try {
     // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
-    const inUse = await subnetsInUse(docker);
+    const routes = (opts.locality ?? (await localityOf(docker))).facilities["ip-route"];
+    if (!routes.available) log(`ip route ${routes.detail}`);
+    const inUse = await subnetsInUse(docker, routes.available);
     // The walkthrough's subnet is kept for the default lab, so other labs never take it.
     if (name !== DEFAULT_LAB && opts.subnet === undefined) inUse.push({ cidr: topology.subnet, owner: `the default lab ${DEFAULT_LAB}` });
     subnet = chooseSubnet(preferred, inUse, opts.subnet !== undefined || name === DEFAULT_LAB);

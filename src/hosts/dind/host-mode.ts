@@ -32,6 +32,10 @@ export interface EngineInfo {
   Labels?: string[] | null;
   Swarm?: { LocalNodeState?: string } | null;
   Warnings?: string[] | null;
+  /** Bytes of memory the engine's machine (or VM) has. */
+  MemTotal?: number;
+  /** CPUs the engine's machine (or VM) has. */
+  NCPU?: number;
 }
 
 /** The fields of GET /version this module reads. */
@@ -226,6 +230,36 @@ export function remoteDockerHost(dockerHost: string | undefined): string | undef
   return ["localhost", "127.0.0.1", "::1"].includes(host) ? undefined : host;
 }
 
+/** The engine runs somewhere other than this machine: in a desktop product's VM, or on another host. */
+export interface EngineElsewhere {
+  code: "desktop" | "remote";
+  /** The desktop product (Docker Desktop, OrbStack, Rancher Desktop) when code is desktop. */
+  product?: string;
+  /** Why the engine is judged elsewhere, as a clause: "DOCKER_HOST=tcp://10.1.2.3:2375 points at 10.1.2.3". */
+  why: string;
+}
+
+/**
+ * Whether the engine runs on this machine, from its GET /info and what this machine is: a desktop
+ * product (recognised without `here`), a DOCKER_HOST to another host, another platform, another
+ * kernel or another host name. undefined: the engine is this machine's own (or, without `here`,
+ * nothing says otherwise). engineProblems and src/engine/locality.ts both decide with it.
+ */
+export function engineElsewhere(info: EngineInfo, here?: LocalMachine): EngineElsewhere | undefined {
+  const desktop = desktopProduct(info);
+  if (desktop) return { code: "desktop", product: desktop, why: `${desktop} runs the engine in a Linux VM (kernel ${info.KernelVersion ?? "unknown"})` };
+  if (!here) return undefined;
+  const remoteHost = remoteDockerHost(here.dockerHost);
+  const kernelDiffers = Boolean(here.kernelRelease && info.KernelVersion && here.kernelRelease !== info.KernelVersion);
+  const nameDiffers = Boolean(here.hostname && info.Name && here.hostname.toLowerCase() !== info.Name.toLowerCase());
+  let why: string | undefined;
+  if (remoteHost) why = `DOCKER_HOST=${here.dockerHost} points at ${remoteHost}`;
+  else if (here.platform !== "linux") why = `this machine is ${here.platform}, the engine is Linux ${info.KernelVersion ?? ""}`.trimEnd();
+  else if (kernelDiffers) why = `the engine's kernel ${info.KernelVersion} is not this machine's ${here.kernelRelease}`;
+  else if (nameDiffers) why = `the engine's host is named ${info.Name}, this machine ${here.hostname} (same kernel: this process may run in a container beside the engine)`;
+  return why ? { code: "remote", why } : undefined;
+}
+
 /**
  * Why this engine cannot carry the lab, or which parts of the lab it cannot: each a one-line
  * reason and a one-line fix. `here` (this machine) enables the remote-engine checks.
@@ -303,31 +337,21 @@ export function engineProblems(info: EngineInfo, version?: EngineVersion | null,
     });
   }
 
-  const desktop = desktopProduct(info);
-  if (desktop) {
+  const elsewhere = engineElsewhere(info, here);
+  if (elsewhere?.code === "desktop") {
     problems.push({
       code: "desktop",
       severity: "limited",
-      reason: `${desktop}: the engine runs in a Linux VM (kernel ${info.KernelVersion ?? "unknown"}), not on this machine, so the lab's \`ip route\` subnet check, its /proc readings of the engine's processes, apt and debootstrap all see the wrong machine`,
+      reason: `${elsewhere.product}: the engine runs in a Linux VM (kernel ${info.KernelVersion ?? "unknown"}), not on this machine, so the lab's \`ip route\` subnet check, its /proc readings of the engine's processes, apt and debootstrap all see the wrong machine`,
       fix: "expect those checks to say \"not available here\" and the images to come from a registry; for the whole lab, use a Linux machine or VM with its own engine",
     });
-  } else if (here) {
-    const remoteHost = remoteDockerHost(here.dockerHost);
-    const kernelDiffers = Boolean(here.kernelRelease && info.KernelVersion && here.kernelRelease !== info.KernelVersion);
-    const nameDiffers = Boolean(here.hostname && info.Name && here.hostname.toLowerCase() !== info.Name.toLowerCase());
-    let why: string | undefined;
-    if (remoteHost) why = `DOCKER_HOST=${here.dockerHost} points at ${remoteHost}`;
-    else if (here.platform !== "linux") why = `this machine is ${here.platform}, the engine is Linux ${info.KernelVersion ?? ""}`.trimEnd();
-    else if (kernelDiffers) why = `the engine's kernel ${info.KernelVersion} is not this machine's ${here.kernelRelease}`;
-    else if (nameDiffers) why = `the engine's host is named ${info.Name}, this machine ${here.hostname} (same kernel: this process may run in a container beside the engine)`;
-    if (why) {
-      problems.push({
-        code: "remote",
-        severity: "limited",
-        reason: `the engine is not on this machine (${why}): the lab's \`ip route\` subnet check and /proc readings of the engine's processes see this machine instead, and apt cannot install anything there`,
-        fix: "run the lab on the engine's machine, or accept those checks as \"not available here\" (memory figures then come from the engine's API)",
-      });
-    }
+  } else if (elsewhere) {
+    problems.push({
+      code: "remote",
+      severity: "limited",
+      reason: `the engine is not on this machine (${elsewhere.why}): the lab's \`ip route\` subnet check and /proc readings of the engine's processes see this machine instead, and apt cannot install anything there`,
+      fix: "run the lab on the engine's machine, or accept those checks as \"not available here\" (memory figures then come from the engine's API)",
+    });
   }
   return problems;
 }
