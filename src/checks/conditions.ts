@@ -75,6 +75,11 @@ export async function waitSwarm(ctx: RunContext, n: number, timeoutMs: number) {
   return waitSwarmReady(await reachableManager(ctx.lab), n, timeoutMs, ctx.signal, managers);
 }
 
+/** `docker service ls` replicas: "3/3", or "3/3 (max 1 per node)" with --replicas-max-per-node. */
+export function replicasComplete(replicas: string, n: number): boolean {
+  return new RegExp(`^${n}/${n}( \\(max \\d+ per node\\))?$`).test(replicas.trim());
+}
+
 /** n running tasks on n different hosts (on every host when n is more: --allow-colocated), and `docker service ls` says n/n. */
 export async function checkServiceSpread(ctx: RunContext, n: number, service = GALERA_SERVICE): Promise<Record<string, unknown>> {
   const tasks = (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running");
@@ -84,9 +89,11 @@ export async function checkServiceSpread(ctx: RunContext, n: number, service = G
     throw new LabError(`expected ${n} running tasks on ${spread} different hosts, found ${tasks.length} on ${[...hosts].join(", ") || "none"}`);
   }
   const manager = await reachableManager(ctx.lab);
-  const ls = await manager.docker(["service", "ls", "--filter", `name=${service}`, "--format", "{{.Replicas}}"]);
-  if (ls.stdout.trim() !== `${n}/${n}`) throw new LabError(`docker service ls shows ${ls.stdout.trim()} replicas, expected ${n}/${n}`);
-  return { tasks: tasks.map((t) => `${t.slot}@${t.nodeHostname}`), replicas: ls.stdout.trim() };
+  // The name filter matches by prefix (mysql-galera also finds mysql-galera-2): keep the exact name.
+  const ls = await manager.docker(["service", "ls", "--filter", `name=${service}`, "--format", "{{.Name}}\t{{.Replicas}}"]);
+  const replicas = ls.stdout.split("\n").map((l) => l.split("\t")).find(([name]) => name === service)?.[1]?.trim() ?? "";
+  if (!replicasComplete(replicas, n)) throw new LabError(`docker service ls shows ${replicas || "no such service"} replicas for ${service}, expected ${n}/${n}`);
+  return { tasks: tasks.map((t) => `${t.slot}@${t.nodeHostname}`), replicas };
 }
 
 export async function checkGaleraHealth(ctx: RunContext, n: number, service?: string): Promise<Record<string, unknown>> {

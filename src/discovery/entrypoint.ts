@@ -24,6 +24,7 @@ import {
   type CurlCall,
 } from "./legacy.js";
 import { EtcdV2, type EtcdNode } from "./etcd.js";
+import { autoRecover } from "./recovery.js";
 
 const env = process.env;
 const DATADIR = "/var/lib/mysql";
@@ -391,7 +392,9 @@ async function main(): Promise<void> {
   const cluster = env.CLUSTER_NAME;
   if (!cluster) fail("You need to specify CLUSTER_NAME");
   const mode = env.DISCOVERY_MODE ?? "overlay";
-  if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay or legacy, not "${mode}"`);
+  // DISCOVERY_HOLD_UNTIL (any mode) and DISCOVERY_MODE=dns-once, the naive DNS discovery: see dns-once.ts.
+  if ((mode === "dns-once" || env.DISCOVERY_HOLD_UNTIL) && (await (await import("./dns-once.js")).dnsOnceDispatch(mode, cluster, { say, fail, initDatadir, configArgs, startMariadbd }))) return;
+  if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay, legacy or dns-once, not "${mode}"`);
   initDatadir();
 
   if (mode === "legacy") {
@@ -423,6 +426,8 @@ async function main(): Promise<void> {
     say("decision", { kind: env.CLUSTER_JOIN === "" ? "bootstrap" : "join", clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, from: "CLUSTER_JOIN", own });
     plan = { own, clusterAddress: `gcomm://${env.CLUSTER_JOIN}`, bootstrap: env.CLUSTER_JOIN === "", register: async () => {} };
   } else {
+    // AUTO_RECOVER=1: after a whole-cluster loss, elect the member with the highest seqno first (recovery.ts).
+    if (etcd && env.AUTO_RECOVER === "1") await autoRecover({ etcd, cluster, datadir: DATADIR, say, fail, resolveTasks, answeringPeers, hostname: hostname(), self: async () => (await ownOverlayAddressSettled()).own });
     plan = await planOverlay(etcd, cluster);
   }
   const [datadir, bind, wsrepOn, provider, ...engine] = configArgs();

@@ -43,7 +43,7 @@ export const IMAGE_SPECS: Record<ImageName, ImageSpec> = {
     repo: "swarmlab/galera",
     contextDir: join(imagesDir, "galera"),
     // The entrypoint is the project's own discovery code, compiled: the same functions the unit tests cover.
-    extraFiles: ["entrypoint.js", "discovery.js", "legacy.js", "address.js", "etcd.js"].map((f) => [
+    extraFiles: ["entrypoint.js", "discovery.js", "legacy.js", "address.js", "etcd.js", "dns-once.js", "recovery.js"].map((f) => [
       join(projectRoot, "dist", "src", "discovery", f),
       join("app", f),
     ]),

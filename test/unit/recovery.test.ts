@@ -168,3 +168,15 @@ describe("bench: the own-stack example's deploy to three Synced", () => {
     expect(stackDeployToSynced(report([]))).toBeUndefined();
   });
 });
+
+import { replicasComplete } from "../../src/checks/conditions.js";
+
+describe("service-spread: docker service ls replicas", () => {
+  it("accepts n/n with or without a per-node maximum, nothing else", () => {
+    expect(replicasComplete("3/3", 3)).toBe(true);
+    expect(replicasComplete("3/3 (max 1 per node)", 3)).toBe(true);
+    expect(replicasComplete("2/3 (max 1 per node)", 3)).toBe(false);
+    expect(replicasComplete("3/3", 2)).toBe(false);
+    expect(replicasComplete("13/13", 3)).toBe(false);
+  });
+});
