@@ -4,7 +4,7 @@ import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTa
 import { serviceCredentials } from "./credentials.js";
 import { clusterAddressProblems } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
-import { waitFor } from "../util/wait.js";
+import { POLL_MS, waitFor } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 import { discoveryDecisions } from "./task-log.js";
 
@@ -56,7 +56,7 @@ export function healthy(v: MemberView[], n: number): boolean {
 }
 
 export async function waitGaleraSynced(ctx: RunContext, n: number, timeoutMs: number, service?: string): Promise<MemberView[]> {
-  return waitFor(`${n} Galera members Synced in one Primary component of size ${n}`, () => galeraView(ctx, service), (v) => healthy(v, n), { timeoutMs, intervalMs: 1000, signal: ctx.signal }, describeView);
+  return waitFor(`${n} Galera members Synced in one Primary component of size ${n}`, () => galeraView(ctx, service), (v) => healthy(v, n), { timeoutMs, intervalMs: POLL_MS, signal: ctx.signal }, describeView);
 }
 
 export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: number, service = GALERA_SERVICE) {
@@ -64,7 +64,7 @@ export async function waitServiceRunning(ctx: RunContext, n: number, timeoutMs: 
     `${n} running tasks of ${service}`,
     async () => (await serviceTasks(ctx.lab, service)).filter((t) => t.state === "running"),
     (t) => t.length === n,
-    { timeoutMs, signal: ctx.signal },
+    { timeoutMs, intervalMs: POLL_MS, signal: ctx.signal },
     (t) => `${t.length} running`,
   );
 }

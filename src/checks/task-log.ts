@@ -14,23 +14,28 @@ export interface TaskLogMatch {
 /** Searches the logs of every task container of the service (running or exited) for a pattern. */
 export async function taskLogMatches(ctx: RunContext, pattern: string, service = GALERA_SERVICE, runningOnly = false): Promise<TaskLogMatch[]> {
   const re = new RegExp(pattern);
-  const out: TaskLogMatch[] = [];
-  for (const h of await ctx.lab.liveNodes()) {
-    const ps = await h.docker(["ps", runningOnly ? "-q" : "-aq", "--filter", `label=com.docker.swarm.service.name=${service}`], { allowFailure: true, timeoutMs: 20_000 }).catch(() => ({ stdout: "" }));
-    for (const id of ps.stdout.split("\n").filter(Boolean)) {
-      const logs = await h.docker(["logs", id], { allowFailure: true, timeoutMs: 20_000 });
-      const text = `${logs.stdout}\n${logs.stderr}`.split("\n");
-      const lines = text.filter((l) => re.test(l));
-      if (lines.length) {
-        out.push({ task: id, host: h.name, lines, decisions: text.filter((l) => l.startsWith("[swarmlab-discovery]") && /"decision"|"own-address"/.test(l)) });
+  // The hosts are asked at once (a poll took one docker ps and one docker logs per task in turn);
+  // the matches keep the hosts' order.
+  const perHost = await Promise.all(
+    (await ctx.lab.liveNodes()).map(async (h) => {
+      const found: TaskLogMatch[] = [];
+      const ps = await h.docker(["ps", runningOnly ? "-q" : "-aq", "--filter", `label=com.docker.swarm.service.name=${service}`], { allowFailure: true, timeoutMs: 20_000 }).catch(() => ({ stdout: "" }));
+      for (const id of ps.stdout.split("\n").filter(Boolean)) {
+        const logs = await h.docker(["logs", id], { allowFailure: true, timeoutMs: 20_000 });
+        const text = `${logs.stdout}\n${logs.stderr}`.split("\n");
+        const lines = text.filter((l) => re.test(l));
+        if (lines.length) {
+          found.push({ task: id, host: h.name, lines, decisions: text.filter((l) => l.startsWith("[swarmlab-discovery]") && /"decision"|"own-address"/.test(l)) });
+        }
       }
-    }
-  }
-  return out;
+      return found;
+    }),
+  );
+  return perHost.flat();
 }
 
 export async function waitTaskLog(ctx: RunContext, pattern: string, timeoutMs: number, service?: string) {
-  const matches = await waitFor(`a task log line matching /${pattern}/`, () => taskLogMatches(ctx, pattern, service), (m) => m.length > 0, { timeoutMs, intervalMs: 2000, signal: ctx.signal }, () => "no match yet");
+  const matches = await waitFor(`a task log line matching /${pattern}/`, () => taskLogMatches(ctx, pattern, service), (m) => m.length > 0, { timeoutMs, intervalMs: 1000, signal: ctx.signal }, () => "no match yet");
   return { matches };
 }
 

@@ -3,9 +3,12 @@ import { InvalidArgumentError, Option } from "commander";
 import { PROFILES } from "../scenarios/profile.js";
 import type { SizeInput } from "../hosts/size.js";
 
-/** --profile: resolved once by commander; anything else is refused with the allowed values. */
+/**
+ * --profile: resolved once by commander; anything else is refused with the allowed values. Unset,
+ * each scenario runs with its own `profile` (the walkthrough's timers unless its file says tuned).
+ */
 export const profileOption = () =>
-  new Option("--profile <profile>", "timers: walkthrough (swarm's and Galera's defaults) or tuned (faster failure detection)").choices(PROFILES).default("walkthrough");
+  new Option("--profile <profile>", "timers for every scenario: walkthrough (swarm's and Galera's defaults) or tuned (faster failure detection) (default: each scenario's own, else walkthrough)").choices(PROFILES);
 
 /** A whole number, or commander refuses the value (exit 2) naming it. */
 const wholeNumber = (v: string): number => {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runSession, allScenarioNames } from "../scenarios/session.js";
+import { runSession, allScenarioNames, groupByTimers } from "../scenarios/session.js";
 import { loadScenario } from "../scenarios/schema.js";
 import { cliSignal, EXIT } from "./signals.js";
 import { walk, stoppedMessage } from "../walk/walk.js";
@@ -24,7 +24,7 @@ export function registerRunCommands(program: Command): void {
     .addOption(replicasOption())
     .addOption(allowColocatedOption())
     .action(async (names: string[], opts, cmd: Command) => {
-      const list = opts.all ? allScenarioNames() : names.length ? names : ["seed"];
+      const list = opts.all ? groupByTimers(allScenarioNames().map((n) => loadScenario(n, sizeFrom(opts))), opts.profile).map((s) => s.name) : names.length ? names : ["seed"];
       const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
       if (report.interrupted) return; // main says so and exits 130/143
       process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);

@@ -392,6 +392,9 @@ async function main(): Promise<void> {
   const cluster = env.CLUSTER_NAME;
   if (!cluster) fail("You need to specify CLUSTER_NAME");
   const mode = env.DISCOVERY_MODE ?? "overlay";
+  // The clock fault's control file exists from the start, so a clock fault on a task still in
+  // discovery takes effect when mariadbd starts (it found none there and stopped a soak).
+  clockEnv();
   // DISCOVERY_HOLD_UNTIL (any mode) and DISCOVERY_MODE=dns-once, the naive DNS discovery: see dns-once.ts.
   if ((mode === "dns-once" || env.DISCOVERY_HOLD_UNTIL) && (await (await import("./dns-once.js")).dnsOnceDispatch(mode, cluster, { say, fail, initDatadir, configArgs, startMariadbd }))) return;
   if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay, legacy or dns-once, not "${mode}"`);

@@ -105,6 +105,13 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
   const t0 = Date.now();
   const active = new Map<number, ActiveFault>();
   let injected = 0;
+  /** The figures so far: report.json keeps them when the schedule stops on an error or an interrupt. */
+  const soFar = (syncedAfterSeconds?: number): ChaosResult => {
+    const history = ctx.faults.workload?.history ?? [];
+    const counts = { ok: 0, failed: 0, unknown: 0 };
+    for (const w of history) counts[w.outcome] += 1;
+    return { seed: o.seed, options: resolveChaosOptions(o), schedule: records, faultsInjected: injected, writes: counts, longestUnavailableSeconds: longestUnavailable(history), syncedAfterSeconds };
+  };
   try {
     for (const ev of events) {
       const wait = t0 + ev.at * 1000 - Date.now();
@@ -143,6 +150,7 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
     // Always healed: on failure or interrupt too (heal itself is never aborted).
     if (active.size) await healActive(ctx, [...active.values()], "chaos teardown").catch(() => healFaults(ctx).catch(() => {}));
     ctx.faults.keepWorkload = false;
+    ctx.chaos = soFar() as unknown as Record<string, unknown>;
   }
   const members = opts.members ?? replicasOf(ctx);
   await waitGaleraSynced(ctx, members, (opts.syncedTimeoutSeconds ?? 300) * 1000);
@@ -150,19 +158,9 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
   // From the last heal (the end of the schedule as run) to every member Synced.
   const lastHeal = Math.max(0, ...records.map((r) => r.healedAtSeconds ?? r.startedAtSeconds ?? 0));
   const syncedAfterSeconds = (Date.now() - t0) / 1000 - lastHeal;
-  const history = ctx.faults.workload?.history ?? [];
-  const longest = longestUnavailable(history);
-  const counts = { ok: 0, failed: 0, unknown: 0 };
-  for (const w of history) counts[w.outcome] += 1;
-  const result: ChaosResult = {
-    seed: o.seed,
-    options: resolveChaosOptions(o),
-    schedule: records,
-    faultsInjected: injected,
-    writes: counts,
-    longestUnavailableSeconds: longest,
-    syncedAfterSeconds,
-  };
+  const result = soFar(syncedAfterSeconds);
+  const { writes: counts, longestUnavailableSeconds: longest } = result;
+  ctx.chaos = result as unknown as Record<string, unknown>;
   if (ctx.faults.workload) await checkHistory(ctx);
   ctx.timeline.push({ at: new Date().toISOString(), what: "chaos done", data: { faultsInjected: injected, writes: counts, longestUnavailableSeconds: longest } });
   return result;

@@ -5,7 +5,7 @@ import { Progress } from "../report/progress.js";
 import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
 import { checkKind, waitKind } from "./schema.js";
 import type { RunContext, ScenarioResult, StepResult } from "../context/run-context.js";
-import { LabError, isAbort } from "../util/errors.js";
+import { LabError, abortError, isAbort } from "../util/errors.js";
 import { applyFault, healFaults } from "../faults/nemesis.js";
 import { runChaos, parseDuration, DEFAULT_CHAOS_FAULTS } from "../faults/chaos.js";
 import { runUserStep } from "./user-steps.js";
@@ -14,7 +14,7 @@ import { activeCauses } from "../faults/active.js";
 import { noteVisible } from "../faults/recovery.js";
 import { reachableManager } from "../checks/galera.js";
 import { startSampler } from "../report/sampler.js";
-import { sleep } from "../util/wait.js";
+import { nextPauseMs, sleep } from "../util/wait.js";
 import { applyProfile, type Profile } from "./profile.js";
 import { compareOutputs } from "../walk/compare.js";
 import { writeBuckets } from "../faults/history.js";
@@ -49,6 +49,9 @@ function moveAddresses(lab: Lab, text: string): { text: string; note?: string } 
   return { text, note: `lab ${lab.name} is on ${lab.hosts.subnet}: ${moved.map(([f, t]) => `${f} -> ${t}`).join(", ")}` };
 }
 
+/** A `run` step with `retry` runs again this long after its previous attempt started. */
+export const RETRY_MS = 1000;
+
 async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string }>, r: StepResult): Promise<void> {
   const exp = step.run.trim().match(/^export\s+([A-Za-z_][A-Za-z0-9_]*)=["']?([^"']*)["']?$/);
   if (exp) {
@@ -81,6 +84,7 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
   let attempts = 0;
   for (;;) {
     attempts += 1;
+    const started = Date.now();
     const res = await host.sh(command, { allowFailure: true, timeoutMs: (step.timeout ?? 120) * 1000, signal: ctx.signal }, ctx.vars);
     r.output = [res.stdout, res.stderr].filter(Boolean).join("\n");
     const problem = commandProblem(step, command, res.exitCode, r.output);
@@ -88,7 +92,10 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     if (Date.now() >= deadline) {
       throw new LabError(step.retry ? `${problem}\n(after ${attempts} attempts in ${step.retry} s)` : problem);
     }
-    await sleep(2000, ctx.signal);
+    // The next attempt a second after this one started (at once after a slow one), never past the bound.
+    const pause = nextPauseMs(RETRY_MS, started, Date.now(), deadline);
+    if (pause > 0) await sleep(pause, ctx.signal);
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
   }
   if (attempts > 1) r.details = { attempts };
   if (profiled.after) {

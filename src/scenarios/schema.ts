@@ -16,6 +16,7 @@ import type { AnyCheckKind, AnyFaultKind, AnyWaitKind } from "../context/step-ki
 import { WAITS, CHECKS } from "../checks/kinds/index.js";
 import { FAULTS } from "../faults/kinds/index.js";
 import { didYouMean, problemsOf, show, type Problem } from "../util/problems.js";
+import { PROFILES } from "./profile.js";
 
 const common = {
   name: z.string().min(1).optional(),
@@ -43,7 +44,7 @@ export const runStep = z
     /** where the kernel has no IPVS: replace text in the command, and say why */
     without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).strict().optional(),
     timeout: seconds.optional(),
-    /** run again every 2 s until it meets its expectations, for at most this many seconds */
+    /** run again every second until it meets its expectations, for at most this many seconds */
     retry: seconds.optional(),
     /** when this step succeeds, the active fault has become visible (a recovery figure) */
     shows_fault: z.boolean().optional(),
@@ -204,6 +205,12 @@ export const scenarioFrame = z
     env: z.record(z.string()).optional(),
     /** The lab this scenario is written for (default: --size, --managers, --replicas); limits are checked by sizeProblems. */
     size: z.object({ hosts: z.number(), managers: z.number().optional(), replicas: z.number().optional() }).strict().optional(),
+    /**
+     * The timers of the lab it starts from (scenarios/profile.ts): `tuned` where the scenario does not
+     * teach the default timers and waits on them. A lab with other timers is not reused for it; an
+     * explicit --profile wins.
+     */
+    profile: z.enum(PROFILES).optional(),
     steps: z.array(z.unknown()).min(1),
   })
   .strict();

@@ -30,11 +30,54 @@ export interface SessionOptions {
   hooks?: Pick<RunScenarioOptions, "beforeStep" | "afterStep">;
   /** A fresh lab for every scenario, even where the previous one left the state it needs. */
   fresh?: boolean;
+  /** Timers for every scenario (--profile); unset, each scenario's own `profile`, else the walkthrough's. */
   profile?: Profile;
   /** Machines over SSH (an inventory file) instead of docker-in-docker hosts. */
   inventory?: string;
   /** The lab's size for scenarios that do not say their own (--size, --managers, --replicas, --allow-colocated). */
   size?: SizeInput;
+}
+
+/** The timers a scenario runs with: an explicit --profile, else the file's own `profile`, else the walkthrough's defaults. */
+export function profileFor(scenario: Pick<Scenario, "profile">, asked?: Profile): Profile {
+  return asked ?? scenario.profile ?? "walkthrough";
+}
+
+/**
+ * `run --all`: the scenarios in their order, those with the walkthrough's timers first (the seed
+ * leads), then those that ask for the tuned ones, so that the change of timers costs new hosts and
+ * the seed once rather than at every change. With an explicit --profile every scenario has the same
+ * timers and the order is kept.
+ */
+export function groupByTimers<T extends Pick<Scenario, "profile">>(scenarios: T[], asked?: Profile): T[] {
+  if (asked) return [...scenarios];
+  const of = (p: Profile) => scenarios.filter((s) => profileFor(s, asked) === p);
+  return [...of("walkthrough"), ...of("tuned")];
+}
+
+/** What the previous scenario left up: the lab's size, the timers its seed ran with, and whether it is the seed's cluster again. */
+export interface LabLeft {
+  size: LabSize;
+  profile: Profile;
+  /** The seed, or a passing scenario that needs the seed's cluster (every one ends with its members Synced). */
+  galera: boolean;
+}
+
+export type ReuseVerdict = { reuse: true } | { reuse: false; why: string };
+
+/**
+ * Whether the next scenario may start on the lab the previous one left, once the start-state check
+ * (three Ready nodes, the members Synced, one task per host) passes on it; otherwise why it starts
+ * from new hosts. Pure: the session's plan, tested without a lab.
+ */
+export function reuseVerdict(left: LabLeft | undefined, next: { state: "bare" | "swarm" | "galera"; size: LabSize; profile: Profile }, fresh = false): ReuseVerdict {
+  if (!left) return { reuse: false, why: "no lab yet" };
+  if (fresh) return { reuse: false, why: "--fresh" };
+  if (next.state !== "galera") return { reuse: false, why: `it needs ${next.state === "bare" ? "bare hosts" : "a swarm without Galera"}` };
+  if (!left.galera) return { reuse: false, why: "the previous scenario did not leave the seed's cluster" };
+  if (!sameSize(left.size, next.size)) return { reuse: false, why: `it runs on ${describeSize(next.size)}, the lab has ${describeSize(left.size)}` };
+  if (left.profile !== next.profile) return { reuse: false, why: `it runs with the ${next.profile} timers, the lab has the ${left.profile} ones` };
+  return { reuse: true };
 }
 
 /** Asked of a lab another scenario left behind before it is reused as the seed's Galera cluster. */
@@ -63,9 +106,8 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
   const t0 = Date.now();
   const report: RunReport = { lab: opts.name ?? DEFAULT_LAB, profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
-  /** The size of the lab (and its seed's replicas) now up: a scenario of another size starts afresh. */
-  let labSize: LabSize | undefined;
-  let galeraLeft = false;
+  /** What the lab now up is: its size (and its seed's replicas), its timers, whether it holds the seed's cluster. */
+  let left: LabLeft | undefined;
   /** Records the result; says whether the lab is left as the seed's cluster (every passing Galera scenario ends Synced). */
   const afterScenario = async (l: Lab, scenario: Scenario, result: ScenarioResult): Promise<boolean> => {
     report.scenarios.push(result);
@@ -90,31 +132,39 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       // after checking it; otherwise (or with --fresh) it starts from a fresh lab.
       const need = startState(scenario);
       const size = sizeOf(scenario);
-      if (lab && galeraLeft && need.state === "galera" && !opts.fresh && labSize && sameSize(labSize, size)) {
+      const profile = profileFor(scenario, opts.profile);
+      // Said in the scenario's result when its timers are its own choice, not the run's.
+      const ownTimers = (r: ScenarioResult): ScenarioResult =>
+        opts.profile === undefined && scenario.profile && scenario.profile !== "walkthrough" ? { ...r, notes: [`timers: the ${scenario.profile} profile, the scenario's own (profile: ${scenario.profile})`, ...r.notes] } : r;
+      const verdict = reuseVerdict(left, { state: need.state, size, profile }, opts.fresh);
+      if (lab && verdict.reuse) {
         const check = await runScenario(lab, galeraStartState(size), { progress, signal: opts.signal });
         report.setup.push({ title: `${scenario.name}: reused the lab (${check.ok ? `${size.replicas} Synced members` : "not in the seed's state: starting afresh"})`, seconds: check.seconds });
         if (check.interrupted) break;
         if (check.ok) {
           if (need.registry) await startRegistry(lab, opts.signal);
-          const result = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas, ...opts.hooks });
-          galeraLeft = await afterScenario(lab, scenario, result);
+          const result = ownTimers(await runScenario(lab, scenario, { progress, signal: opts.signal, profile, replicas: size.replicas, ...opts.hooks }));
+          left = { size, profile, galera: await afterScenario(lab, scenario, result) };
           continue;
         }
       }
-      galeraLeft = false;
+      // Why a lab that was up is not reused (a failed start-state check says so above).
+      const why = lab && !verdict.reuse ? `: ${verdict.why}` : "";
+      left = undefined;
       if (lab) await lab.down();
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
-      labSize = undefined;
       lab = await startLab({ name: opts.name, inventory: opts.inventory, hosts: size.hosts, managers: size.managers, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
       lab.removeOnDispose = !opts.keep;
-      labSize = size;
-      report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""}${sameSize(size, resolveLabSize({}, labHostNames().length)) ? "" : `; ${describeSize(size)}`})`, seconds: (Date.now() - s0) / 1000 });
+      // Up, with these timers once its seed has run; the seed's cluster only once that passed.
+      left = { size, profile, galera: false };
+      const defaultSized = sameSize(size, resolveLabSize({}, labHostNames().length));
+      report.setup.push({ title: `${scenario.name}: lab (${need.state === "swarm" ? "swarm" : "bare hosts"}${need.registry ? ", registry" : ""}${defaultSized ? "" : `; ${describeSize(size)}`})${why}`, seconds: (Date.now() - s0) / 1000 });
       if (need.state === "galera") {
-        // The seed read for this lab's size: its joins, its replicas.
+        // The seed read for this lab's size: its joins, its replicas; with the timers this scenario runs with.
         const seed = loadScenario("seed", { ...size, allowColocated: true }); // the size was refused or allowed above
-        process.stderr.write(`  (start state: the seed's Galera cluster)\n`);
-        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas });
-        report.setup.push({ title: `${scenario.name}: seed as start state`, seconds: setupResult.seconds });
+        process.stderr.write(`  (start state: the seed's Galera cluster${profile === "walkthrough" ? "" : `, ${profile} timers`})\n`);
+        const setupResult = await runScenario(lab, seed, { progress, signal: opts.signal, profile, replicas: size.replicas });
+        report.setup.push({ title: `${scenario.name}: seed as start state${profile === "walkthrough" ? "" : ` (${profile} profile)`}`, seconds: setupResult.seconds });
         if (setupResult.interrupted) {
           report.scenarios.push({ ...setupResult, scenario: `${scenario.name} (start state: seed)` });
           report.interrupted = true;
@@ -127,8 +177,8 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
           continue;
         }
       }
-      const result: ScenarioResult = await runScenario(lab, scenario, { progress, signal: opts.signal, profile: opts.profile, replicas: size.replicas, ...opts.hooks });
-      galeraLeft = await afterScenario(lab, scenario, result);
+      const result: ScenarioResult = ownTimers(await runScenario(lab, scenario, { progress, signal: opts.signal, profile, replicas: size.replicas, ...opts.hooks }));
+      left = { size, profile, galera: await afterScenario(lab, scenario, result) };
     }
   } catch (err) {
     report.ok = false;

@@ -1,6 +1,6 @@
 /** The walkthrough's swarm steps, one small unit each, run with the docker CLI inside the hosts. */
 import type { Host } from "../hosts/host.js";
-import { waitFor } from "../util/wait.js";
+import { POLL_MS, waitFor } from "../util/wait.js";
 
 export async function swarmInit(manager: Host): Promise<string> {
   const r = await manager.docker(["swarm", "init", "--advertise-addr", manager.address]);
@@ -62,7 +62,7 @@ export async function waitSwarmReady(manager: Host, expected: number, timeoutMs 
       rows.every((r) => r.status === "Ready") &&
       rows.filter((r) => r.managerStatus !== "").length === managers &&
       rows.filter((r) => r.managerStatus === "Leader").length === 1,
-    { timeoutMs, intervalMs: 1000, signal },
+    { timeoutMs, intervalMs: POLL_MS, signal },
     (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "worker"}`).join(" "),
   );
 }

@@ -1,7 +1,7 @@
 import { defineWait } from "../../context/step-kinds.js";
 import { replicasOf, type RunContext } from "../../context/run-context.js";
 import { members, serviceName } from "../../context/fields.js";
-import { waitFor } from "../../util/wait.js";
+import { POLL_MS, waitFor } from "../../util/wait.js";
 import { galeraView, describeView } from "../conditions.js";
 import { swarmView } from "../swarm-view.js";
 import { noteVisible } from "../../faults/recovery.js";
@@ -20,7 +20,7 @@ export async function waitDegraded(ctx: RunContext, n: number, timeoutMs: number
       const answeringOthers = v.filter((m) => m.status && m.status !== "Primary");
       return primary.length === n && v.length > n && v.every((m) => (m.status === "Primary" ? m.size === n : true)) && (n > 0 || answeringOthers.length > 0);
     },
-    { timeoutMs, intervalMs: 1000, signal: ctx.signal },
+    { timeoutMs, intervalMs: POLL_MS, signal: ctx.signal },
     describeView,
   );
   const seconds = noteVisible(ctx.recoveries, n === 0 ? "Galera: no Primary component" : `Galera: ${n} Primary, the rest not`, Date.now(), activeCauses(ctx));

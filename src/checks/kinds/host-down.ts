@@ -1,6 +1,6 @@
 import { defineWait } from "../../context/step-kinds.js";
 import { host } from "../../context/fields.js";
-import { waitFor } from "../../util/wait.js";
+import { POLL_MS, waitFor } from "../../util/wait.js";
 import { nodeList } from "../../steps/swarm.js";
 import { reachableManager } from "../galera.js";
 import { noteVisible } from "../../faults/recovery.js";
@@ -20,7 +20,7 @@ export default defineWait({
       `swarm to mark ${target} Down`,
       async () => nodeList(await reachableManager(ctx.lab)),
       (rows) => rows.some((r) => r.hostname === hostname && r.status === "Down"),
-      { timeoutMs: s.timeout * 1000, signal: ctx.signal },
+      { timeoutMs: s.timeout * 1000, intervalMs: POLL_MS, signal: ctx.signal },
       (rows) => rows.map((r) => `${r.hostname}:${r.status}`).join(" "),
     );
     const seconds = noteVisible(ctx.recoveries, `swarm: ${target} Down`, Date.now(), activeCauses(ctx, target));

@@ -1,5 +1,5 @@
 import { defineWait } from "../../context/step-kinds.js";
-import { waitFor } from "../../util/wait.js";
+import { POLL_MS, waitFor } from "../../util/wait.js";
 import { nodeList } from "../../steps/swarm.js";
 import { reachableManager } from "../galera.js";
 import { noteVisible } from "../../faults/recovery.js";
@@ -16,7 +16,7 @@ export default defineWait({
       `a new swarm Leader${former ? ` other than ${former}` : ""}`,
       async () => nodeList(await reachableManager(ctx.lab)),
       (rows) => rows.some((r) => r.managerStatus === "Leader" && r.hostname !== former),
-      { timeoutMs: s.timeout * 1000, intervalMs: 1000, signal: ctx.signal },
+      { timeoutMs: s.timeout * 1000, intervalMs: POLL_MS, signal: ctx.signal },
       (rows) => rows.map((r) => `${r.hostname}:${r.status}/${r.managerStatus || "-"}`).join(" "),
     );
     const leader = rows.find((r) => r.managerStatus === "Leader")!.hostname;

@@ -5,7 +5,7 @@ import { waitFor } from "../../util/wait.js";
 
 export default defineWait({
   name: "tcp",
-  doc: "a TCP connection to `address` (from `on` or inside a task of `task`) opens; tried every 2 s",
+  doc: "a TCP connection to `address` (from `on` or inside a task of `task`) opens; tried every second",
   fields: tcpFields,
-  run: (ctx, s) => waitFor(`a TCP connection to ${s.address}`, () => probeTcp(ctx, s), () => true, { timeoutMs: s.timeout * 1000, intervalMs: 2000, signal: ctx.signal }),
+  run: (ctx, s) => waitFor(`a TCP connection to ${s.address}`, () => probeTcp(ctx, s), () => true, { timeoutMs: s.timeout * 1000, intervalMs: 1000, signal: ctx.signal }),
 });
