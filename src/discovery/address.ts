@@ -60,6 +60,30 @@ export function selectOwnAddress(local: LocalAddress[], ptr: PtrAnswer[], networ
   return chosen;
 }
 
+/**
+ * Without a PTR answer: swarm registers a task's DNS records (tasks.<service>, its PTR) only once
+ * the task is healthy when its service has a healthcheck (moby's swarm executor activates the
+ * service binding after the first healthy event), and a Galera task cannot be healthy before it
+ * has discovered its peers. The overlay address is then the one local address that is neither
+ * loopback nor on the interface of the default route (docker_gwbridge). The service name comes
+ * from the environment (`--env SERVICE_NAME={{.Service.Name}}`), if given.
+ */
+export function ownAddressWithoutPtr(local: LocalAddress[], defaultRouteIfname: string | undefined, service: string | undefined): OwnAddress {
+  const candidates = local.filter((l) => l.ifname !== "lo" && !l.address.startsWith("127.") && l.ifname !== defaultRouteIfname);
+  if (candidates.length !== 1) {
+    const seen = local.map((l) => `${l.ifname}=${l.address}`).join(" ");
+    throw new Error(
+      `no PTR answer for any local address, and ${candidates.length ? `${candidates.length} addresses` : "no address"} besides loopback and the default route's interface (${defaultRouteIfname ?? "none"}) to take instead; local addresses: ${seen || "none"}`,
+    );
+  }
+  return { address: candidates[0]!.address, network: "", taskName: "", service: service ?? "" };
+}
+
+/** The interface of the default route, from `ip -o -4 route show default`. */
+export function parseDefaultRouteIfname(output: string): string | undefined {
+  return output.match(/^default\b.*?\bdev\s+(\S+)/m)?.[1];
+}
+
 /** Parses `ip -o -4 addr show` output. */
 export function parseIpAddr(output: string): LocalAddress[] {
   const out: LocalAddress[] = [];

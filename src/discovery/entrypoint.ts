@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { promises as dns } from "node:dns";
 import { hostname } from "node:os";
-import { parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
+import { ownAddressWithoutPtr, parseDefaultRouteIfname, parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
 import { decide, gcomm, type Registration } from "./discovery.js";
 import { connect as tcpConnect } from "node:net";
 import {
@@ -95,19 +95,33 @@ async function ownOverlayAddress() {
  * The task's own overlay address, asked again for a while: swarm's DNS may register a new task's
  * PTR record a moment after the task starts (seen on a loaded machine: empty answers for ~1-5 s).
  */
-async function ownOverlayAddressSettled(boundMs = 20_000): Promise<Awaited<ReturnType<typeof ownOverlayAddress>>> {
+async function ownOverlayAddressSettled(boundMs = 20_000): Promise<Awaited<ReturnType<typeof ownOverlayAddress>> & { withoutPtr?: string }> {
   const deadline = Date.now() + boundMs;
   for (;;) {
     try {
       return await ownOverlayAddress();
     } catch (err) {
-      if (Date.now() >= deadline) fail(`${(err as Error).message} (asked for ${boundMs / 1000} s)`);
+      if (Date.now() >= deadline) return ownAddressFallback(err as Error, boundMs);
       await sleep(1000);
     }
   }
 }
 
+/** No PTR answer within the bound (a service with a healthcheck, see ownAddressWithoutPtr). */
+function ownAddressFallback(ptrError: Error, boundMs: number) {
+  const local = parseIpAddr(sh("ip", ["-o", "-4", "addr", "show"]));
+  const routeDev = parseDefaultRouteIfname(shQuiet("ip", ["-o", "-4", "route", "show", "default"]));
+  try {
+    const own = ownAddressWithoutPtr(local, routeDev, env.SERVICE_NAME || undefined);
+    const why = `no PTR answer in ${boundMs / 1000} s (a service with a healthcheck is in swarm's DNS only once healthy): took the address not on ${routeDev ?? "the default route"}`;
+    return { own, local, ptr: [] as PtrAnswer[], withoutPtr: why };
+  } catch (err) {
+    return fail(`${ptrError.message} (asked for ${boundMs / 1000} s); ${(err as Error).message}`);
+  }
+}
+
 async function resolveTasks(service: string): Promise<string[] | undefined> {
+  if (!service) return undefined; // own address found without PTR and no SERVICE_NAME: etcd alone
   try {
     return await dns.resolve4(`tasks.${service}`);
   } catch {
@@ -177,8 +191,8 @@ async function answeringPeers(peers: string[]): Promise<string[]> {
 }
 
 async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> {
-  const { own, local, ptr } = await ownOverlayAddressSettled();
-  say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr });
+  const { own, local, ptr, withoutPtr } = await ownOverlayAddressSettled();
+  say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr, ...(withoutPtr ? { withoutPtr } : {}) });
   const bootstrapKey = `/pxc-cluster/bootstrap/${cluster}`;
   const register = async (e: EtcdV2) => {
     await registerAlive(e, cluster, own.address);

@@ -193,3 +193,23 @@ describe("legacy mode: percona-docker pxc-57/pxc-entry.sh of 2016, defects inclu
     ]);
   });
 });
+
+import { ownAddressWithoutPtr, parseDefaultRouteIfname } from "../../src/discovery/address.js";
+
+describe("own address without a PTR answer (a service with a healthcheck)", () => {
+  const local = [
+    { ifname: "lo", address: "127.0.0.1" },
+    { ifname: "eth0", address: "10.0.1.27" },
+    { ifname: "eth1", address: "172.18.0.4" },
+  ];
+  it("takes the one address that is not on the default route's interface (docker_gwbridge)", () => {
+    expect(parseDefaultRouteIfname("default via 172.18.0.1 dev eth1 \n")).toBe("eth1");
+    expect(ownAddressWithoutPtr(local, "eth1", "sstlab")).toEqual({ address: "10.0.1.27", network: "", taskName: "", service: "sstlab" });
+    expect(ownAddressWithoutPtr(local, "eth1", undefined).service).toBe("");
+  });
+  it("refuses to guess between two (an ingress address too) or none", () => {
+    expect(() => ownAddressWithoutPtr([...local, { ifname: "eth2", address: "10.0.0.9" }], "eth1", undefined)).toThrow(/2 addresses besides loopback and the default route's interface \(eth1\)/);
+    expect(() => ownAddressWithoutPtr(local.slice(0, 1), undefined, undefined)).toThrow(/no address besides/);
+    expect(parseDefaultRouteIfname("")).toBeUndefined();
+  });
+});
