@@ -23,7 +23,8 @@ import { statSync } from "node:fs";
 const SCENARIOS = [
   // the walkthrough's timers, from the seed itself
   "seed", "gcomm-no-address", "partition-gossip", "slow-link", "clock-skew", "dns-outage", "chaos-short",
-  "bootstrap-race", "service-name-vs-tasks", "mtu-drop", "rolling-restart", "clean-shutdown", "host-pause",
+  "bootstrap-race", "service-name-vs-tasks", "mtu-drop", "rolling-restart", "clean-shutdown",
+  "early-dns-answer", "stale-address", "whole-cluster-crash", "healthcheck-vs-sst", "host-pause",
   // profile: tuned, on a lab of their own
   "partition-vxlan", "partition-swarm-ports", "asymmetric-partition", "process-freeze", "quorum-loss",
   // the walkthrough's timers again, one new lab each
@@ -216,6 +217,33 @@ describe("every shipped scenario on a real lab", () => {
     expect(race.clusters).toHaveLength(3);
     expect(step(scenario("service-name-vs-tasks"), "with the seed scaled to 0, its name resolves to nothing at all").output).toMatch(/rc=2/);
     historyOk(scenario("asymmetric-partition"));
+  });
+
+  it("early-dns-answer: the naive discovery under a DNS outage makes three clusters; the lab's makes one", () => {
+    const s = scenario("early-dns-answer");
+    const naive = step(s, "three clusters, each Primary and Synced on its own, and nobody asks again").details as { clusters: unknown[] };
+    expect(naive.clusters).toHaveLength(3);
+    expect(step(s, "when they ask, the DNS answers nothing").output).toMatch(/rc=2/);
+    const fixed = step(s, "one cluster").details as { clusters: unknown[] };
+    expect(fixed.clusters).toHaveLength(1);
+  });
+
+  it("stale-address: a member started with addresses of gone tasks fails with Galera's own -110; computed at start, it joins", () => {
+    const s = scenario("stale-address");
+    expect(step(s, "Galera's own error names the stale list and -110").output).toMatch(/-110/);
+    expect(step(s, "a member that did not restart still names a gone task in wsrep_cluster_address").ok).toBe(true);
+    expect(step(s, "it joins - four members in one cluster").ok).toBe(true);
+  });
+
+  it("whole-cluster-crash: every member killed, safe_to_bootstrap 0 everywhere; recovered by hand and by the entrypoint, no acknowledged write lost", () => {
+    const s = scenario("whole-cluster-crash");
+    expect(s.steps.filter((x) => /seqno -1, safe_to_bootstrap 0/.test(x.title)).length).toBeGreaterThanOrEqual(3);
+    historyOk(s);
+  });
+
+  it("healthcheck-vs-sst: the joiner is killed in a loop during its SST; healthy while sst_in_progress exists, it finishes", () => {
+    const s = scenario("healthcheck-vs-sst");
+    expect(s.ok, s.steps.find((x) => !x.ok)?.error).toBe(true);
   });
 
   it("the timeline page of node-stop, rendered in headless Chromium, shows the fault and the membership changes", async () => {
