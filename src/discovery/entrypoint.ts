@@ -224,6 +224,18 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
       registrations = (liveTasks ?? []).map((address) => ({ address }));
     }
     let decision = decide({ self: own.address, registrations, liveTasks, wonBootstrap });
+    if (decision.kind === "bootstrap" && decision.peers.length) {
+      // A member already answering on 4567 runs Galera with the cluster's data (maybe non-Primary
+      // after losing its majority): a new cluster from this empty datadir would throw that data
+      // away (seen in a 30-minute soak). Give the claim back and join, or wait, like anyone else.
+      const running = await answeringPeers(decision.peers);
+      if (running.length) {
+        say("bootstrap-declined", { answering: running, reason: "a Galera member already runs: never bootstrap over it" });
+        wonBootstrap = false;
+        if (etcd) await etcd.delete(bootstrapKey).catch(() => {});
+        decision = decide({ self: own.address, registrations, liveTasks, wonBootstrap });
+      }
+    }
     if (decision.kind === "join") {
       // A member lost with its host stays in etcd (TTL) and in the service's DNS (swarm still counts
       // its task) for a while: join only members that answer on Galera's port.

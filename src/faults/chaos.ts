@@ -16,6 +16,22 @@ import { sleep } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 import type { WriteOp } from "./history.js";
 import { startWorkload } from "./workload.js";
+import { serviceTasks } from "../checks/galera.js";
+
+/**
+ * The generator keeps a majority of the hosts healthy, but swarm may have moved two Galera members
+ * onto one host after an earlier fault: taking that host out would then take a majority of the
+ * members. Pure: which members the fault would leave, given where the running tasks are.
+ */
+export function wouldLoseMemberMajority(taskHosts: string[], downHosts: string[], replicas: number): string | undefined {
+  const down = new Set(downHosts);
+  const lost = taskHosts.filter((h) => down.has(h)).length;
+  const left = taskHosts.length - lost;
+  const majority = Math.floor(replicas / 2) + 1;
+  if (lost === 0 || left >= majority) return undefined;
+  const perHost = [...down].map((h) => `${h} runs ${taskHosts.filter((t) => t === h).length}`).join(", ");
+  return `it would leave ${left} of ${replicas} Galera members running (${perHost}; swarm moved tasks after an earlier fault), fewer than a majority`;
+}
 
 /** Kinds drawn when none are named: every kind that works on the seed's deployment (disk needs a tmpfs datadir). */
 export const DEFAULT_CHAOS_FAULTS: ChaosFaultKind[] = CHAOS_FAULT_KINDS.filter((k) => k !== "disk");
@@ -119,6 +135,16 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
       const rec = records[ev.entry.index - 1]!;
       if (ev.what === "start") {
         const before = ctx.faults.active.length;
+        if (!o.allowMajorityLoss && ev.entry.down.length) {
+          const downNow = [...active.keys()].flatMap((i) => schedule[i - 1]?.down ?? []);
+          const taskHosts = (await serviceTasks(ctx.lab).catch(() => [])).filter((t) => t.state === "running").map((t) => t.nodeHostname.split(".")[0]!);
+          const why = wouldLoseMemberMajority(taskHosts, [...downNow, ...ev.entry.down], replicasOf(ctx));
+          if (why) {
+            rec.skipped = why;
+            ctx.progress.note(`chaos: #${ev.entry.index} skipped (${why})`);
+            continue;
+          }
+        }
         try {
           await applyFault(ctx, ev.entry.spec as never, false);
           injected += 1;

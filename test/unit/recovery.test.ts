@@ -180,3 +180,15 @@ describe("service-spread: docker service ls replicas", () => {
     expect(replicasComplete("13/13", 3)).toBe(false);
   });
 });
+
+import { wouldLoseMemberMajority } from "../../src/faults/chaos.js";
+
+describe("chaos: a host fault never takes a majority of the Galera members", () => {
+  it("skips a fault on a host where swarm put two of three members", () => {
+    expect(wouldLoseMemberMajority(["docker1", "docker3", "docker3"], ["docker3"], 3)).toMatch(/leave 1 of 3 Galera members running \(docker3 runs 2;/);
+    expect(wouldLoseMemberMajority(["docker1", "docker2", "docker3"], ["docker3"], 3)).toBeUndefined();
+    expect(wouldLoseMemberMajority(["docker1", "docker3", "docker3"], ["docker2"], 3)).toBeUndefined();
+    // two faults at once: what is already down counts
+    expect(wouldLoseMemberMajority(["docker1", "docker2", "docker3", "docker4", "docker5"], ["docker4", "docker5", "docker3"], 5)).toMatch(/leave 2 of 5/);
+  });
+});
