@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Host } from "../hosts/host.js";
 
 import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
+import { writeAtomically } from "../util/atomic-file.js";
 
 /**
  * `docker save` of an image (and its :latest name) to the state folder, once per content hash.
@@ -15,9 +16,7 @@ export async function imageArchive(tag: string): Promise<string> {
   const file = join(dir, `${tag.replace(/[/:]/g, "_")}.tar`);
   if (existsSync(file)) return file;
   const latest = `${tag.split(":")[0]}:latest`;
-  await run(["docker", "save", "-o", `${file}.part`, tag, latest], { timeoutMs: 600_000 });
-  renameSync(`${file}.part`, file);
-  return file;
+  return writeAtomically(file, (tmp) => run(["docker", "save", "-o", tmp, tag, latest], { timeoutMs: 600_000 }));
 }
 
 async function hasImage(host: Host, tag: string): Promise<boolean> {

@@ -4,13 +4,14 @@
  * registry, from the manager, so every host can pull them.
  */
 import type Docker from "dockerode";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "../lab.js";
 import type { Host } from "../hosts/host.js";
 import { requireRegistry } from "./registry.js";
 import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
+import { writeAtomically } from "../util/atomic-file.js";
 import { LabError } from "../util/errors.js";
 
 export interface ImageLoad {
@@ -44,8 +45,7 @@ async function archiveOf(ref: string, id: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${id.replace("sha256:", "").slice(0, 24)}.tar`);
   if (!existsSync(file)) {
-    await run(["docker", "save", "-o", `${file}.part`, ref], { timeoutMs: 900_000 });
-    renameSync(`${file}.part`, file);
+    await writeAtomically(file, (tmp) => run(["docker", "save", "-o", tmp, ref], { timeoutMs: 900_000 }));
   }
   return file;
 }
