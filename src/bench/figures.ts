@@ -25,7 +25,7 @@ export const FIGURES: Record<string, { what: string; unit: string; target?: numb
   seedRunSeconds: { what: "the whole warm `run seed` (hosts, walkthrough, checks, removal)", unit: "s", target: 90 },
   nodeStopToSyncedSeconds: { what: "node-stop: from stopping docker2 to three Synced members (task rescheduled)", unit: "s", target: 30 },
   partitionHealToPrimarySeconds: { what: "partition-swarm-ports: from the heal to three Synced members in one Primary component", unit: "s", target: 15 },
-  imagesLoadSeconds: { what: "`images load` of the galera image into three hosts that do not hold it (its archive already saved on this machine)", unit: "s", target: 10 },
+  imagesLoadSeconds: { what: "`images load` of the galera image into three hosts that do not hold it (issue 11's cold case; its archive already saved on this machine; a host that holds the same image ID is skipped in well under a second)", unit: "s", target: 30 },
   stackDeployToSyncedSeconds: { what: "examples/tasks-discovery: from `docker stack deploy` to a cluster of three Synced (seed, then node scaled to 2)", unit: "s" },
   labPeakRssMiB: { what: "peak resident memory of all processes in the three hosts during the seed", unit: "MiB", target: 2048 },
   baselineSeconds: { what: "the same as seedRunSeconds, as a plain shell script of docker commands (bench/baseline.sh)", unit: "s" },
