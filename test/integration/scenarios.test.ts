@@ -24,7 +24,7 @@ const SCENARIOS = [
   // the walkthrough's timers, from the seed itself
   "seed", "gcomm-no-address", "partition-gossip", "slow-link", "clock-skew", "dns-outage", "chaos-short",
   "bootstrap-race", "service-name-vs-tasks", "mtu-drop", "rolling-restart", "clean-shutdown",
-  "early-dns-answer", "stale-address", "whole-cluster-crash", "healthcheck-vs-sst", "host-pause",
+  "early-dns-answer", "stale-address", "whole-cluster-crash", "host-pause",
   // profile: tuned, on a lab of their own
   "partition-vxlan", "partition-swarm-ports", "asymmetric-partition", "process-freeze", "quorum-loss",
   // the walkthrough's timers again, one new lab each
@@ -239,11 +239,6 @@ describe("every shipped scenario on a real lab", () => {
     const s = scenario("whole-cluster-crash");
     expect(s.steps.filter((x) => /seqno -1, safe_to_bootstrap 0/.test(x.title)).length).toBeGreaterThanOrEqual(3);
     historyOk(s);
-  });
-
-  it("healthcheck-vs-sst: the joiner is killed in a loop during its SST; healthy while sst_in_progress exists, it finishes", () => {
-    const s = scenario("healthcheck-vs-sst");
-    expect(s.ok, s.steps.find((x) => !x.ok)?.error).toBe(true);
   });
 
   it("the timeline page of node-stop, rendered in headless Chromium, shows the fault and the membership changes", async () => {
