@@ -192,3 +192,13 @@ describe("chaos: a host fault never takes a majority of the Galera members", () 
     expect(wouldLoseMemberMajority(["docker1", "docker2", "docker3", "docker4", "docker5"], ["docker4", "docker5", "docker3"], 5)).toMatch(/leave 2 of 5/);
   });
 });
+
+import { taskGone } from "../../src/faults/kinds/clock.js";
+
+describe("clock heal: a task that ended has nothing to restore", () => {
+  it("knows docker's words for a container that is gone or stopped", () => {
+    expect(taskGone(new Error("Error response from daemon: No such container: edaf6f4baaca"))).toBe(true);
+    expect(taskGone(new Error("Error response from daemon: Container edaf6f4baaca is not running"))).toBe(true);
+    expect(taskGone(new Error("command failed with exit code 126: permission denied"))).toBe(false);
+  });
+});

@@ -18,6 +18,11 @@ async function writeClock(ctx: RunContext, t: TaskTarget, spec: string): Promise
   await ctx.lab.host(t.host).docker(["exec", t.container, "sh", "-c", `test -f ${FAKETIME_FILE} && printf '%s\\n' '${spec}' > ${FAKETIME_FILE}`], { timeoutMs: 15_000 });
 }
 
+/** docker exec into a container that no longer runs: "No such container", "is not running", or (a stopped host) no engine. */
+export function taskGone(err: unknown): boolean {
+  return /No such container|is not running|is paused|Cannot connect to the Docker daemon/i.test(String((err as Error)?.message ?? err));
+}
+
 /** What the member itself says the time is, against the lab's real time. */
 async function memberSkew(ctx: RunContext, t: TaskTarget): Promise<number> {
   const r = await ctx.lab.host(t.host).docker(["exec", t.container, "mariadb", "-uroot", "--protocol=socket", "-N", "-B", "-e", "SELECT UNIX_TIMESTAMP(NOW(6))"], { allowFailure: true, timeoutMs: 15_000 });
@@ -69,7 +74,16 @@ export default defineFault({
       details: { task: t.name, faketime: spec, memberSecondsAhead: skew },
       undo: async () => {
         strobe?.stop();
-        await writeClock(ctx, t, "+0");
+        // The task may have ended meanwhile (its host stopped or restarted, or its container on the
+        // way out with its files gone): its skewed clock went with it, nothing is left to restore.
+        const gone = [`${t.host}: ${t.name} has ended (${t.container.slice(0, 12)}): its skewed clock went with it`];
+        try {
+          const r = await ctx.lab.host(t.host).docker(["exec", t.container, "sh", "-c", `if [ -f ${FAKETIME_FILE} ]; then printf '%s\\n' '+0' > ${FAKETIME_FILE} && echo restored; else echo no-control-file; fi`], { timeoutMs: 15_000 });
+          if (!r.stdout.includes("restored")) return gone;
+        } catch (err) {
+          if (taskGone(err)) return gone;
+          throw err;
+        }
         return [`${t.host}: ${t.name} back to real time ("+0" in ${FAKETIME_FILE})`];
       },
     };
