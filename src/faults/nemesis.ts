@@ -66,7 +66,8 @@ export async function applyFault(ctx: RunContext, spec: FaultSpec, workload: boo
     throw err;
   }
   const what = describeFault(spec, effect.target);
-  const record = noteFault(ctx.recoveries, what, startedAt);
+  const aimedAt = "service" in spec && typeof spec.service === "string" ? spec.service : undefined;
+  const record = noteFault(ctx.recoveries, what, startedAt, aimedAt);
   const hosts = [
     ...new Set([
       ...(effect.target ? [effect.target] : []),

@@ -6,6 +6,8 @@
 export interface RecoveryRecord {
   /** e.g. "stop docker2", "ports docker3 7946/tcp,7946/udp" */
   fault: string;
+  /** The service a fault aimed at its tasks (dns, process, clock...); only that service's Synced counts for it. */
+  service?: string;
   startedAt: number;
   /** What first showed the fault (swarm node Down, Galera split, new leader...). */
   visibleBy?: string;
@@ -17,8 +19,8 @@ export interface RecoveryRecord {
   syncedAfterHealSeconds?: number;
 }
 
-export function noteFault(records: RecoveryRecord[], fault: string, at: number): RecoveryRecord {
-  const r: RecoveryRecord = { fault, startedAt: at };
+export function noteFault(records: RecoveryRecord[], fault: string, at: number, service?: string): RecoveryRecord {
+  const r: RecoveryRecord = { fault, startedAt: at, ...(service ? { service } : {}) };
   records.push(r);
   return r;
 }
@@ -44,9 +46,13 @@ export function noteHeal(records: RecoveryRecord[], at: number, healed: Recovery
   for (const r of healed) if (r.healedAt === undefined) r.healedAt = at;
 }
 
-/** All members Synced at `at`: the first such moment after a fault, and after its heal, is kept. */
-export function noteSynced(records: RecoveryRecord[], at: number): void {
+/**
+ * All members of `service` Synced at `at`: the first such moment after a fault, and after its heal,
+ * is kept. A fault aimed at another service's tasks is not credited (a scenario with two services).
+ */
+export function noteSynced(records: RecoveryRecord[], at: number, service?: string): void {
   for (const r of records) {
+    if (r.service && service && r.service !== service) continue;
     if (r.healedAt === undefined) {
       r.syncedAfterFaultSeconds ??= round((at - r.startedAt) / 1000);
     } else if (r.syncedAfterHealSeconds === undefined && at >= r.healedAt) {

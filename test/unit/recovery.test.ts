@@ -202,3 +202,17 @@ describe("clock heal: a task that ended has nothing to restore", () => {
     expect(taskGone(new Error("command failed with exit code 126: permission denied"))).toBe(false);
   });
 });
+
+describe("recovery figures with two services", () => {
+  it("credits a fault aimed at one service's tasks only with that service's Synced", () => {
+    const records: RecoveryRecord[] = [];
+    const r = noteFault(records, "dns drop all tasks of early-naive", 0, "early-naive");
+    const host = noteFault(records, "stop docker2", 0);
+    noteHeal(records, 1000);
+    noteSynced(records, 91_000, "early-fixed");
+    expect(r.syncedAfterHealSeconds).toBeUndefined();
+    expect(host.syncedAfterHealSeconds).toBe(90);
+    noteSynced(records, 95_000, "early-naive");
+    expect(r.syncedAfterHealSeconds).toBe(94);
+  });
+});

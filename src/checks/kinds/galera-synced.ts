@@ -3,6 +3,7 @@ import { replicasOf } from "../../context/run-context.js";
 import { members, serviceName } from "../../context/fields.js";
 import { waitGaleraSynced } from "../conditions.js";
 import { noteSynced } from "../../faults/recovery.js";
+import { GALERA_SERVICE } from "../galera.js";
 
 export default defineWait({
   name: "galera-synced",
@@ -13,7 +14,7 @@ export default defineWait({
     const n = s.members ?? replicasOf(ctx);
     const view = await waitGaleraSynced(ctx, n, s.timeout * 1000, s.service);
     // Only the whole cluster counts as recovered (quorum-loss waits for one member first).
-    if (n >= (ctx.membersAtFault ?? n)) noteSynced(ctx.recoveries, Date.now());
+    if (n >= (ctx.membersAtFault ?? n)) noteSynced(ctx.recoveries, Date.now(), s.service ?? GALERA_SERVICE);
     return { members: view };
   },
 });
