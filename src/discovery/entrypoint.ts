@@ -113,7 +113,7 @@ function ownAddressFallback(ptrError: Error, boundMs: number) {
   const routeDev = parseDefaultRouteIfname(shQuiet("ip", ["-o", "-4", "route", "show", "default"]));
   try {
     const own = ownAddressWithoutPtr(local, routeDev, env.SERVICE_NAME || undefined);
-    const why = `no PTR answer in ${boundMs / 1000} s (a service with a healthcheck is in swarm's DNS only once healthy): took the address not on ${routeDev ?? "the default route"}`;
+    const why = `no PTR answer in ${boundMs / 1000} s (swarm's DNS has no record of this task; a service with a healthcheck gets one only once healthy): took the address not on ${routeDev ?? "the default route"}`;
     return { own, local, ptr: [] as PtrAnswer[], withoutPtr: why };
   } catch (err) {
     return fail(`${ptrError.message} (asked for ${boundMs / 1000} s); ${(err as Error).message}`);
