@@ -72,7 +72,7 @@ export interface EntrypointHooks {
   say(event: string, data?: Record<string, unknown>): void;
   fail(message: string): never;
   initDatadir(): void;
-  configArgs(): string[];
+  galeraArgs(cluster: string, clusterAddress: string, own: string): string[];
   startMariadbd(args: string[], plan: { own: string; clusterAddress: string; bootstrap: boolean }, keep: (() => Promise<void>) | null): void;
 }
 
@@ -119,21 +119,7 @@ export async function dnsOnceDispatch(mode: string, cluster: string, hooks: Entr
   const d = dnsOnceDecision({ own, answer });
   hooks.say("decision", { ...d, own, from: "dns-once" });
 
-  const [datadir, bind, wsrepOn, provider, ...engine] = hooks.configArgs();
-  const args = [
-    "--user=mysql",
-    datadir!,
-    bind!,
-    wsrepOn!,
-    provider!,
-    `--wsrep-cluster-name=${cluster}`,
-    `--wsrep-cluster-address=${d.clusterAddress}`,
-    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
-    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
-    ...engine,
-  ];
-  if (own) args.push(`--wsrep-node-address=${own}`);
-  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+  const args = hooks.galeraArgs(cluster, d.clusterAddress, own);
   // No --wsrep-new-cluster: as in the script, gcomm:// with no host is what bootstraps.
   args.push(...process.argv.slice(2));
   hooks.startMariadbd(args, { own, clusterAddress: d.clusterAddress, bootstrap: d.kind === "bootstrap" }, null);

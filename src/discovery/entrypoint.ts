@@ -368,6 +368,26 @@ async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Prom
 }
 
 /** Settings the Percona image had in its my.cnf and node.cnf; MariaDB + galera-4 paths. */
+/** mariadbd's arguments for a member of `cluster` at `clusterAddress` (overlay and dns-once modes). */
+function galeraArgs(cluster: string, clusterAddress: string, own: string): string[] {
+  const [datadir, bind, wsrepOn, provider, ...engine] = configArgs();
+  const args = [
+    "--user=mysql",
+    datadir!,
+    bind!,
+    wsrepOn!,
+    provider!,
+    `--wsrep-cluster-name=${cluster}`,
+    `--wsrep-cluster-address=${clusterAddress}`,
+    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
+    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
+    ...engine,
+  ];
+  if (own) args.push(`--wsrep-node-address=${own}`);
+  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+  return args;
+}
+
 function configArgs(): string[] {
   return [
     `--datadir=${DATADIR}`,
@@ -422,7 +442,7 @@ async function main(): Promise<void> {
   // discovery takes effect when mariadbd starts (it found none there and stopped a soak).
   clockEnv();
   // DISCOVERY_HOLD_UNTIL (any mode) and DISCOVERY_MODE=dns-once, the naive DNS discovery: see dns-once.ts.
-  if ((mode === "dns-once" || env.DISCOVERY_HOLD_UNTIL) && (await (await import("./dns-once.js")).dnsOnceDispatch(mode, cluster, { say, fail, initDatadir, configArgs, startMariadbd }))) return;
+  if ((mode === "dns-once" || env.DISCOVERY_HOLD_UNTIL) && (await (await import("./dns-once.js")).dnsOnceDispatch(mode, cluster, { say, fail, initDatadir, galeraArgs, startMariadbd }))) return;
   if (mode !== "overlay" && mode !== "legacy") fail(`DISCOVERY_MODE must be overlay, legacy or dns-once, not "${mode}"`);
   initDatadir();
 
@@ -459,21 +479,7 @@ async function main(): Promise<void> {
     if (etcd && env.AUTO_RECOVER === "1") await autoRecover({ etcd, cluster, datadir: DATADIR, say, fail, resolveTasks, answeringPeers, hostname: hostname(), self: async () => (await ownOverlayAddressSettled()).own });
     plan = await planOverlay(etcd, cluster);
   }
-  const [datadir, bind, wsrepOn, provider, ...engine] = configArgs();
-  const args = [
-    "--user=mysql",
-    datadir!,
-    bind!,
-    wsrepOn!,
-    provider!,
-    `--wsrep-cluster-name=${cluster}`,
-    `--wsrep-cluster-address=${plan.clusterAddress}`,
-    `--wsrep-sst-method=${env.WSREP_SST_METHOD ?? "rsync"}`,
-    `--wsrep-sst-auth=xtrabackup:${env.XTRABACKUP_PASSWORD ?? ""}`,
-    ...engine,
-  ];
-  if (plan.own) args.push(`--wsrep-node-address=${plan.own}`);
-  if (env.WSREP_PROVIDER_OPTIONS) args.push(`--wsrep-provider-options=${env.WSREP_PROVIDER_OPTIONS}`);
+  const args = galeraArgs(cluster, plan.clusterAddress, plan.own);
   // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
   if (plan.bootstrap) args.push("--wsrep-new-cluster");
   args.push(...process.argv.slice(2));

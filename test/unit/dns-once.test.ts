@@ -69,7 +69,7 @@ describe("dnsOnceDispatch for the other modes", () => {
         throw new Error(m);
       }),
       initDatadir: vi.fn(),
-      configArgs: vi.fn(() => []),
+      galeraArgs: vi.fn(() => []),
       startMariadbd: vi.fn(),
     };
     return h satisfies EntrypointHooks;
