@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
-import { startLab } from "../lab.js";
+import { openLab, startLab } from "../lab.js";
 import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
 import { readCompose } from "../hosts/compose.js";
 import { containerName } from "../hosts/naming.js";
@@ -19,12 +19,17 @@ import { removeCaches } from "../images/host-cache.js";
 import { loadUserImages } from "../steps/user-images.js";
 import { runSession } from "../scenarios/session.js";
 import type { RunReport } from "../report/report.js";
+import type { StepResult } from "../context/run-context.js";
+import type { Step } from "../scenarios/schema.js";
+import { collectSeedBreakdown, type SeedBreakdown } from "../checks/seed-breakdown.js";
+import { GALERA_SERVICE } from "../checks/galera.js";
 import type { Profile } from "../scenarios/profile.js";
 import { Progress } from "../report/progress.js";
 import { projectRoot, stateDir } from "../util/paths.js";
 import { LabError } from "../util/errors.js";
 import { repeatUntilStopped } from "../util/wait.js";
 import { figure, markdownTable, type Figure } from "./figures.js";
+import { breakdownMarkdown, summariseBreakdowns, type BenchSeedBreakdown } from "./breakdown.js";
 
 export interface BenchOptions {
   runs: number;
@@ -45,6 +50,8 @@ export interface BenchResult {
   figures: Record<string, Figure | undefined>;
   tuned: Record<string, Figure | undefined>;
   notes: string[];
+  /** Where the seconds of service create → Synced went in the seed: medians per member position and phase, and each run's breakdown. */
+  seedBreakdown?: BenchSeedBreakdown;
   files?: string[];
 }
 
@@ -208,6 +215,45 @@ export function seedToSynced(report: RunReport): number | undefined {
   return (Date.parse(synced.startedAt) + synced.seconds * 1000 - Date.parse(steps[create]!.startedAt)) / 1000;
 }
 
+/**
+ * The seed's breakdown (src/checks/seed-breakdown.ts), read right after the first `wait
+ * galera-synced` that follows `docker service create`, while the tasks still run: it goes into that
+ * step's details (the seed's report.json) and `state`, with the seconds that reading took (the bench
+ * takes them off seedRunSeconds, which they would otherwise inflate).
+ */
+export function seedBreakdownHook(labName: string, signal?: AbortSignal) {
+  let createdAt: string | undefined;
+  const state: { breakdown?: SeedBreakdown; error?: string; seconds: number } = { seconds: 0 };
+  const afterStep = async (_step: Step, r: StepResult): Promise<void> => {
+    if ((r.command ?? "").includes("docker service create")) {
+      createdAt = r.startedAt;
+      return;
+    }
+    if (!createdAt || state.breakdown || state.error || !r.ok || !r.title.startsWith("wait galera-synced")) return;
+    const t0 = Date.now();
+    try {
+      const lab = await openLab(labName);
+      try {
+        state.breakdown = await collectSeedBreakdown(await lab.liveNodes(), GALERA_SERVICE, {
+          createdAt,
+          observedSyncedAt: Date.parse(r.startedAt) + r.seconds * 1000,
+          manager: lab.manager,
+          timeoutMs: 20_000,
+          signal,
+        });
+        r.details = { ...(r.details ?? {}), seedBreakdown: state.breakdown };
+      } finally {
+        await lab.close();
+      }
+    } catch (err) {
+      state.error = (err as Error).message;
+    } finally {
+      state.seconds += (Date.now() - t0) / 1000;
+    }
+  };
+  return { hooks: { afterStep }, state };
+}
+
 async function removeLabImages(docker: Docker): Promise<void> {
   for (const img of await docker.listImages()) {
     for (const tag of img.RepoTags ?? []) if (tag.startsWith("swarmlab/")) await docker.getImage(tag).remove({ force: true }).catch(() => {});
@@ -243,6 +289,7 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     if (v !== undefined) (into[key] ??= []).push(v);
   };
   const notes: string[] = [];
+  const breakdowns: SeedBreakdown[] = [];
   const memory = memorySource(engine);
   if (memory.note) notes.push(memory.note);
   const reports = join(opts.outDir, "reports");
@@ -266,9 +313,17 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     // The seed, warm, with the hosts' memory sampled throughout.
     // The lab's own hosts (from its compose file), whatever their number and names.
     const rss = peakMemory(docker, memory.from, () => readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => containerName(BENCH_LAB, h.service)));
-    const [seedReport, seedSeconds] = await timed(() => runSession(["seed"], { name: BENCH_LAB, reportDir: join(reports, `seed-${run}`), signal: opts.signal }));
+    // Its breakdown is read from the tasks' logs right after the galera-synced wait (seedBreakdownHook).
+    const breakdown = seedBreakdownHook(BENCH_LAB, opts.signal);
+    const [seedReport, seedTotal] = await timed(() => runSession(["seed"], { name: BENCH_LAB, reportDir: join(reports, `seed-${run}`), signal: opts.signal, hooks: breakdown.hooks }));
     add(samples, "labPeakRssMiB", await rss.stop());
     if (!seedReport.ok) throw new LabError(`the seed failed during the bench (run ${run}); see ${join(reports, `seed-${run}`, "summary.md")}`);
+    // Reading the logs is the bench's own work, not the seed's.
+    const seedSeconds = seedTotal - breakdown.state.seconds;
+    if (breakdown.state.breakdown) {
+      breakdowns.push(breakdown.state.breakdown);
+      notes.push(`run ${run}: seedRunSeconds leaves out the ${breakdown.state.seconds.toFixed(1)} s the bench spent reading the tasks' logs for seedBreakdown`);
+    } else notes.push(`run ${run}: no seedBreakdown: ${breakdown.state.error ?? "the seed's report has no galera-synced wait after docker service create"}`);
     add(samples, "seedRunSeconds", seedSeconds);
     add(samples, "seedToSyncedSeconds", seedToSynced(seedReport));
 
@@ -313,7 +368,19 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     figures,
     tuned,
     notes,
+    ...(breakdowns.length ? { seedBreakdown: { summary: summariseBreakdowns(breakdowns), runs: breakdowns } } : {}),
   };
+}
+
+/**
+ * What `bench --json` prints: every figure as a top-level key (its median, null when not measured),
+ * the tuned ones with a `Tuned` suffix, `seedBreakdown` (its summary: medians per member position
+ * and phase; null when none was read) and the whole result as `details`.
+ */
+export function benchJson(r: BenchResult): Record<string, unknown> {
+  const medians = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f?.median ?? null]));
+  const tuned = Object.fromEntries(Object.entries(r.tuned).map(([k, f]) => [`${k}Tuned`, f?.median ?? null]));
+  return { ...medians, ...tuned, seedBreakdown: r.seedBreakdown?.summary ?? null, details: r };
 }
 
 export function writeBenchResult(dir: string, r: BenchResult): string[] {
@@ -331,6 +398,7 @@ export function writeBenchResult(dir: string, r: BenchResult): string[] {
     "",
     ...r.notes.map((n) => `- ${n}`),
     "",
+    ...(r.seedBreakdown ? [breakdownMarkdown(r.seedBreakdown), ""] : []),
   ].join("\n");
   writeFileSync(md, text);
   return [json, md];

@@ -17,14 +17,18 @@ export function figure(values: number[]): Figure | undefined {
   return { median: r(median), min: r(s[0]!), max: r(s.at(-1)!), runs: v.map(r) };
 }
 
-/** What each figure means, its unit, and the target the issue set for a 2-core machine. */
-export const FIGURES: Record<string, { what: string; unit: string; target?: number }> = {
-  coldUpSeconds: { what: "`up --swarm` with none of the lab's images present (builds them from Debian packages)", unit: "s" },
-  warmUpSeconds: { what: "`up --swarm` with the images present", unit: "s", target: 20 },
-  seedToSyncedSeconds: { what: "from `docker service create` to three Synced members", unit: "s", target: 45 },
-  seedRunSeconds: { what: "the whole warm `run seed` (hosts, walkthrough, checks, removal)", unit: "s", target: 90 },
-  nodeStopToSyncedSeconds: { what: "node-stop: from stopping docker2 to three Synced members (task rescheduled)", unit: "s", target: 30 },
-  partitionHealToPrimarySeconds: { what: "partition-swarm-ports: from the heal to three Synced members in one Primary component", unit: "s", target: 15 },
+/**
+ * What each figure means, its unit, the target an earlier issue set for a 2-core machine (`target`),
+ * and the stricter one issue 14 set for the next changes (`goal`). Both are shown, each with its
+ * own verdict: a median above a target is marked as missing it.
+ */
+export const FIGURES: Record<string, { what: string; unit: string; target?: number; goal?: number }> = {
+  coldUpSeconds: { what: "`up --swarm` with none of the lab's images present (builds them from Debian packages)", unit: "s", goal: 90 },
+  warmUpSeconds: { what: "`up --swarm` with the images present", unit: "s", target: 20, goal: 5 },
+  seedToSyncedSeconds: { what: "from `docker service create` to three Synced members", unit: "s", target: 45, goal: 12 },
+  seedRunSeconds: { what: "the whole warm `run seed` (hosts, walkthrough, checks, removal)", unit: "s", target: 90, goal: 20 },
+  nodeStopToSyncedSeconds: { what: "node-stop: from stopping docker2 to three Synced members (task rescheduled)", unit: "s", target: 30, goal: 25 },
+  partitionHealToPrimarySeconds: { what: "partition-swarm-ports: from the heal to three Synced members in one Primary component", unit: "s", target: 15, goal: 5 },
   imagesLoadSeconds: { what: "`images load` of the galera image into three hosts that do not hold it (issue 11's cold case; its archive already saved on this machine; a host that holds the same image ID is skipped in well under a second)", unit: "s", target: 30 },
   stackDeployToSyncedSeconds: { what: "examples/tasks-discovery: from `docker stack deploy` to a cluster of three Synced (seed, then node scaled to 2)", unit: "s" },
   labPeakRssMiB: { what: "peak resident memory of all processes in the three hosts during the seed", unit: "MiB", target: 2048 },
@@ -34,13 +38,30 @@ export const FIGURES: Record<string, { what: string; unit: string; target?: numb
 
 export const TUNED_TARGETS: Record<string, number> = { nodeStopToSyncedSeconds: 15, partitionHealToPrimarySeconds: 5 };
 
+/** Issue 14's targets for the tuned profile (stricter than TUNED_TARGETS). */
+export const TUNED_GOALS: Record<string, number> = { nodeStopToSyncedSeconds: 8, partitionHealToPrimarySeconds: 3 };
+
+/** " ✓" when the median meets the limit, " ✗" when it is above it, "" when either is missing. */
+export function verdict(f: Figure | undefined, limit: number | undefined): string {
+  return f && limit !== undefined ? (f.median <= limit ? " ✓" : " ✗") : "";
+}
+
+/** The issue-14 cell: each goal with the verdict of the figure it judges (defaults, then tuned). */
+function goalCell(key: string, unit: string, f: Figure | undefined, t: Figure | undefined): string {
+  const goal = FIGURES[key]?.goal;
+  const tuned = TUNED_GOALS[key];
+  const parts: string[] = [];
+  if (goal !== undefined) parts.push(`≤ ${goal}${unit ? ` ${unit}` : ""}${verdict(f, goal)}`);
+  if (tuned !== undefined) parts.push(`tuned ≤ ${tuned}${verdict(t, tuned)}`);
+  return parts.join(", ");
+}
+
 export function markdownTable(figures: Record<string, Figure | undefined>, tuned: Record<string, Figure | undefined>): string {
   const fmt = (f?: Figure) => (f ? `${f.median} (${f.min}–${f.max})` : "not measured");
   const rows = Object.entries(FIGURES).map(([key, meta]) => {
     const t = tuned[key];
     const target = meta.target !== undefined ? `≤ ${meta.target}${meta.unit ? ` ${meta.unit}` : ""}${TUNED_TARGETS[key] !== undefined ? ` (tuned ≤ ${TUNED_TARGETS[key]})` : ""}` : "";
-    const met = (f: Figure | undefined, limit: number | undefined) => (f && limit !== undefined ? (f.median <= limit ? " ✓" : " ✗") : "");
-    return `| ${key} | ${fmt(figures[key])}${met(figures[key], meta.target)} | ${t ? `${fmt(t)}${met(t, TUNED_TARGETS[key])}` : ""} | ${target} | ${meta.what} |`;
+    return `| ${key} | ${fmt(figures[key])}${verdict(figures[key], meta.target)} | ${t ? `${fmt(t)}${verdict(t, TUNED_TARGETS[key])}` : ""} | ${target} | ${goalCell(key, meta.unit, figures[key], t)} | ${meta.what} |`;
   });
-  return ["| figure | walkthrough defaults: median (min–max) | tuned profile | target | what it measures |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+  return ["| figure | walkthrough defaults: median (min–max) | tuned profile | target | issue 14 target | what it measures |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }

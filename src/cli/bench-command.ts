@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { bench, writeBenchResult } from "../bench/bench.js";
+import { bench, benchJson, writeBenchResult } from "../bench/bench.js";
 import { cliSignal } from "./signals.js";
 import { LabError } from "../util/errors.js";
 
@@ -17,14 +17,8 @@ export function registerBenchCommand(program: Command): void {
       if (!/^\d+$/.test(String(opts.runs)) || !Number.isInteger(runs) || runs < 1 || runs > 20) throw new LabError(`--runs must be a whole number from 1 to 20, not "${opts.runs}"`);
       const result = await bench({ runs, cold: Boolean(opts.cold), tuned: Boolean(opts.tuned), outDir: opts.out, signal: cliSignal() });
       result.files = writeBenchResult(opts.out, result);
-      if (opts.json) process.stdout.write(`${JSON.stringify(flatten(result))}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(benchJson(result))}\n`);
       else process.stderr.write(`\nbench results: ${result.files.join(", ")}\n`);
     });
 }
 
-/** The figures as top-level keys (their medians), with the details alongside. */
-function flatten(r: Awaited<ReturnType<typeof bench>>) {
-  const medians = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f?.median ?? null]));
-  const tuned = Object.fromEntries(Object.entries(r.tuned).map(([k, f]) => [`${k}Tuned`, f?.median ?? null]));
-  return { ...medians, ...tuned, details: r };
-}
