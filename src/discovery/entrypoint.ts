@@ -8,9 +8,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { promises as dns } from "node:dns";
-import { hostname } from "node:os";
+import { constants as osConstants, hostname } from "node:os";
 import { ownAddressWithoutPtr, parseDefaultRouteIfname, parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
-import { decide, gcomm, type Registration } from "./discovery.js";
+import { decide, gcomm, JOIN_LOCK_STATE_POLL_MS, JoinGate, joinLockKey, joinLockSettings, type HeldJoinLock, type JoinLockSettings, type Registration } from "./discovery.js";
 import { connect as tcpConnect } from "node:net";
 import {
   CLUSTERCHECK_SLEEP_MS,
@@ -155,6 +155,8 @@ interface Plan {
   clusterAddress: string;
   bootstrap: boolean;
   register: (etcd: EtcdV2) => Promise<void>;
+  /** JOIN_ONE_AT_A_TIME: the join lock this joiner holds until its member is Synced. */
+  joinLock?: HeldJoinLock;
 }
 
 function registrationKeys(cluster: string, ip: string) {
@@ -190,7 +192,38 @@ async function answeringPeers(peers: string[]): Promise<string[]> {
   return peers.filter((_, i) => answers[i]);
 }
 
-async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> {
+/**
+ * JOIN_ONE_AT_A_TIME: this task's gate, and the abort that a signal before mariadbd starts fires.
+ * Only set while the gate is on; see joinGateSignals.
+ */
+let joinGate: JoinGate | undefined;
+const joinGateAbort = new AbortController();
+
+/**
+ * With the gate on, a signal while the task waits for the join lock (or holds it before mariadbd
+ * runs) ends the wait and gives the lock back before the task exits. Without the gate nothing is
+ * installed: as before, the process does what node does with the signal. Returns the uninstaller,
+ * called before mariadbd starts (startMariadbd then forwards signals to mariadbd).
+ */
+function joinGateSignals(): () => void {
+  const installed = (["SIGTERM", "SIGINT", "SIGQUIT"] as const).map((sig) => {
+    const handler = () => {
+      say("signal", { signal: sig, during: "discovery (JOIN_ONE_AT_A_TIME)" });
+      joinGateAbort.abort();
+      const code = 128 + osConstants.signals[sig];
+      // A lock is held here only between taking it and starting mariadbd (no await in between), but if so, give it back.
+      if (!joinGate?.lock?.holding) process.exit(code);
+      void joinGate.lock.release("signal").finally(() => process.exit(code));
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of installed) process.off(sig, handler);
+  };
+}
+
+async function planOverlay(etcd: EtcdV2 | null, cluster: string, joinSettings?: JoinLockSettings): Promise<Plan> {
   const { own, local, ptr, withoutPtr } = await ownOverlayAddressSettled();
   say("own-address", { mode: "overlay", own: own.address, network: own.network, service: own.service, local, ptr, ...(withoutPtr ? { withoutPtr } : {}) });
   const bootstrapKey = `/pxc-cluster/bootstrap/${cluster}`;
@@ -208,8 +241,14 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
       etcd = null;
     }
   }
+  if (joinSettings) {
+    if (etcd) {
+      const self = { address: own.address, task: own.taskName || undefined, host: hostname() };
+      joinGate = new JoinGate({ etcd, key: joinLockKey(cluster), settings: joinSettings, self, say, signal: joinGateAbort.signal });
+    } else say("join-lock-skipped", { reason: "no etcd (DISCOVERY_SERVICE unset or unreachable): JOIN_ONE_AT_A_TIME needs it, joining as without it" });
+  }
   const waitBound = Number(env.DISCOVERY_WAIT_SECONDS ?? 300) * 1000;
-  const deadline = Date.now() + waitBound;
+  let deadline = Date.now() + waitBound;
   for (;;) {
     const liveTasks = wonBootstrap ? await settledTasks(own.service) : await resolveTasks(own.service);
     let registrations: Registration[] = [];
@@ -243,9 +282,18 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string): Promise<Plan> 
       say("probe", { port: GALERA_PORT, peers: decision.peers, answering });
       decision = answering.length ? { kind: "join", clusterAddress: gcomm(answering), peers: answering } : { kind: "wait", reason: `no registered member answers on ${GALERA_PORT} yet` };
     }
-    say("decision", { ...decision, self: own.address, registrations, liveTasks: liveTasks ?? null, wonBootstrap });
+    // JOIN_ONE_AT_A_TIME: a joiner takes the join lock first, or waits (a `decision` wait naming the holder).
+    const gate = decision.kind === "join" && joinGate ? await joinGate.attempt() : undefined;
+    if (gate?.kind === "wait") {
+      say("decision", { kind: "wait", reason: gate.reason, self: own.address, registrations, liveTasks: liveTasks ?? null, wonBootstrap, joinLock: gate.value ?? null });
+      // The time spent waiting for the lock does not count against DISCOVERY_WAIT_SECONDS (it has its own bound).
+      deadline += await joinGate!.waitWhileHeld(gate);
+      if (joinGateAbort.signal.aborted) fail("a signal ended the wait for the join lock"); // (its handler exits first)
+      continue;
+    }
+    say("decision", { ...decision, self: own.address, registrations, liveTasks: liveTasks ?? null, wonBootstrap, ...(gate ? { joinLock: gate.locked ? "taken" : "skipped" } : {}) });
     if (decision.kind !== "wait") {
-      return { own: own.address, clusterAddress: decision.clusterAddress, bootstrap: decision.kind === "bootstrap", register };
+      return { own: own.address, clusterAddress: decision.clusterAddress, bootstrap: decision.kind === "bootstrap", register, ...(joinGate?.lock ? { joinLock: joinGate.lock } : {}) };
     }
     if (Date.now() > deadline) fail(`gave up after ${waitBound / 1000}s waiting for a live member to join: ${decision.reason}`);
     await sleep(2000);
@@ -348,11 +396,15 @@ function wsrepStatus(): Record<string, string> {
   return out;
 }
 
-/** Like Percona's clustercheckcron: keep the TTL'd keys while Primary and Synced, delete them otherwise. */
+/**
+ * Like Percona's clustercheckcron: keep the TTL'd keys while Primary and Synced, delete them otherwise.
+ * A joiner holding the join lock (JOIN_ONE_AT_A_TIME) asks every second instead of every 5 s, and
+ * gives the lock back in the round that first finds it Primary and Synced, once registered.
+ */
 async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Promise<void> {
   let lastState = "";
   for (;;) {
-    await sleep(5000);
+    await sleep(plan.joinLock?.holding ? JOIN_LOCK_STATE_POLL_MS : 5000);
     const s = wsrepStatus();
     const healthy = s.wsrep_cluster_status === "Primary" && s.wsrep_local_state_comment === "Synced";
     const state = `${s.wsrep_cluster_status ?? "down"}/${s.wsrep_local_state_comment ?? "-"}`;
@@ -364,6 +416,7 @@ async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Prom
     } catch {
       /* etcd away (its host stopped): try again next round */
     }
+    if (healthy && plan.joinLock?.holding) await plan.joinLock.release("synced");
   }
 }
 
@@ -422,7 +475,8 @@ function clockEnv(): Record<string, string> {
   };
 }
 
-function startMariadbd(args: string[], plan: { own: string; clusterAddress: string; bootstrap: boolean }, keep: (() => Promise<void>) | null): void {
+/** `beforeExit`: run (bounded by its own means) after mariadbd exits and before the task does. */
+function startMariadbd(args: string[], plan: { own: string; clusterAddress: string; bootstrap: boolean }, keep: (() => Promise<void>) | null, beforeExit?: () => Promise<void>): void {
   say("start-mariadbd", { clusterAddress: plan.clusterAddress, nodeAddress: plan.own, bootstrap: plan.bootstrap, args });
   writeFileSync("/tmp/swarmlab-plan.json", JSON.stringify(plan));
   const child = spawn("mariadbd", args, { stdio: "inherit", env: { ...process.env, ...clockEnv() } });
@@ -430,7 +484,8 @@ function startMariadbd(args: string[], plan: { own: string; clusterAddress: stri
   if (keep) void keep();
   child.on("exit", (code, signal) => {
     say("mariadbd-exit", { code, signal });
-    process.exit(code ?? 1);
+    if (!beforeExit) process.exit(code ?? 1);
+    else void beforeExit().finally(() => process.exit(code ?? 1));
   });
 }
 
@@ -469,6 +524,14 @@ async function main(): Promise<void> {
   }
 
   const etcd = env.DISCOVERY_SERVICE ? new EtcdV2(env.DISCOVERY_SERVICE) : null;
+  // JOIN_ONE_AT_A_TIME=1: one joiner at a time (off by default: then nothing below changes).
+  let joinSettings: JoinLockSettings | undefined;
+  try {
+    joinSettings = joinLockSettings(env);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const uninstallJoinGateSignals = joinSettings && etcd ? joinGateSignals() : () => {};
   let plan: Plan;
   if (!etcd && env.CLUSTER_JOIN !== undefined) {
     const own = legacyOwnAddress(shQuiet("hostname", ["-i"]));
@@ -477,14 +540,16 @@ async function main(): Promise<void> {
   } else {
     // AUTO_RECOVER=1: after a whole-cluster loss, elect the member with the highest seqno first (recovery.ts).
     if (etcd && env.AUTO_RECOVER === "1") await autoRecover({ etcd, cluster, datadir: DATADIR, say, fail, resolveTasks, answeringPeers, hostname: hostname(), self: async () => (await ownOverlayAddressSettled()).own });
-    plan = await planOverlay(etcd, cluster);
+    plan = await planOverlay(etcd, cluster, joinSettings);
   }
   const args = galeraArgs(cluster, plan.clusterAddress, plan.own);
   // overlay mode lists the other tasks in its address, so bootstrapping must be explicit
   if (plan.bootstrap) args.push("--wsrep-new-cluster");
   args.push(...process.argv.slice(2));
   const p = plan;
-  startMariadbd(args, { own: p.own, clusterAddress: p.clusterAddress, bootstrap: p.bootstrap }, etcd ? () => keepRegistration(etcd, cluster, p) : null);
+  uninstallJoinGateSignals();
+  const lock = p.joinLock;
+  startMariadbd(args, { own: p.own, clusterAddress: p.clusterAddress, bootstrap: p.bootstrap }, etcd ? () => keepRegistration(etcd, cluster, p) : null, lock ? () => lock.release("mariadbd-exit") : undefined);
 }
 
 await main();

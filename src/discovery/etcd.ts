@@ -59,4 +59,23 @@ export class EtcdV2 {
     const status = await this.put(key, { value, ttl: String(ttl) }, { prevExist: "false" });
     return status === 201;
   }
+
+  /**
+   * Compare-and-swap (etcd's prevValue): gives the key a new TTL only while it still holds `value`.
+   * False when it is gone (404) or holds another value (412): someone else's now.
+   */
+  async refresh(key: string, value: string, ttl: number): Promise<boolean> {
+    const { status, body } = await this.call("PUT", key, { prevValue: value }, { value, ttl: String(ttl) });
+    if (status === 404 || status === 412) return false;
+    if (status >= 400) throw new Error(`etcd PUT ${key}: ${status} ${body.message ?? ""}`);
+    return true;
+  }
+
+  /** Compare-and-delete (etcd's prevValue): deletes the key only while it holds `value`; false when it did not. */
+  async deleteIf(key: string, value: string): Promise<boolean> {
+    const { status, body } = await this.call("DELETE", key, { prevValue: value });
+    if (status === 404 || status === 412) return false;
+    if (status >= 400) throw new Error(`etcd DELETE ${key}: ${status} ${body.message ?? ""}`);
+    return true;
+  }
 }
