@@ -72,3 +72,39 @@ export function recoveryRows(records: RecoveryRecord[]): string[] {
     ...records.map((r) => `| ${r.fault} | ${s(r.visibleSeconds)} | ${r.visibleBy ?? "–"} | ${s(r.syncedAfterFaultSeconds)} | ${s(r.syncedAfterHealSeconds)} |`),
   ];
 }
+
+/** The members of a sample, all Primary, Synced, in one component of `n` (the sampler's "Primary Synced 3"). */
+export function sampleSynced(members: Record<string, string>, n: number): boolean {
+  const states = Object.values(members);
+  return states.length === n && states.every((s) => s === `Primary Synced ${n}`);
+}
+
+/**
+ * A chaos run's faults overlap and nothing waits for Synced between them, so noteSynced is called
+ * once, at the end: every record would be credited with that one moment. The sampler's pictures
+ * (every few seconds) say better: after a heal, the first picture with every member Synced; while a
+ * fault is active, the first Synced picture that follows one that was not (the fault showed, and
+ * the cluster got over it before the heal). A fault the cluster never noticed has no "after fault".
+ */
+export function syncedFromSamples(records: RecoveryRecord[], samples: readonly { at: number; members: Record<string, string> }[], n: number): void {
+  const ordered = [...samples].sort((a, b) => a.at - b.at);
+  for (const r of records) {
+    delete r.syncedAfterFaultSeconds;
+    delete r.syncedAfterHealSeconds;
+    const end = r.healedAt ?? Infinity;
+    let disturbed = false;
+    for (const s of ordered) {
+      if (s.at < r.startedAt || s.at >= end) continue;
+      const ok = sampleSynced(s.members, n);
+      if (!ok) disturbed = true;
+      else if (disturbed) {
+        r.syncedAfterFaultSeconds = round((s.at - r.startedAt) / 1000);
+        break;
+      }
+    }
+    if (r.healedAt !== undefined) {
+      const after = ordered.find((s) => s.at >= r.healedAt! && sampleSynced(s.members, n));
+      if (after) r.syncedAfterHealSeconds = round((after.at - r.healedAt) / 1000);
+    }
+  }
+}

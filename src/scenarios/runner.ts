@@ -4,14 +4,14 @@ import type { Lab } from "../lab.js";
 import { Progress } from "../report/progress.js";
 import { stepKind, stepTitle, type Scenario, type Step } from "./schema.js";
 import { checkKind, waitKind } from "./schema.js";
-import type { RunContext, ScenarioResult, StepResult } from "../context/run-context.js";
+import { replicasOf, type RunContext, type ScenarioResult, type StepResult } from "../context/run-context.js";
 import { LabError, abortError, isAbort } from "../util/errors.js";
 import { applyFault, healFaults } from "../faults/nemesis.js";
 import { runChaos, parseDuration, DEFAULT_CHAOS_FAULTS } from "../faults/chaos.js";
 import { runUserStep } from "./user-steps.js";
 import type { ChaosFaultKind } from "../faults/generator.js";
 import { activeCauses } from "../faults/active.js";
-import { noteVisible } from "../faults/recovery.js";
+import { noteVisible, syncedFromSamples } from "../faults/recovery.js";
 import { reachableManager } from "../checks/galera.js";
 import { startSampler } from "../report/sampler.js";
 import { nextPauseMs, sleep } from "../util/wait.js";
@@ -285,6 +285,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     await ctx.faults.workload?.stop();
     samples = await sampler.stop();
   }
+  // A chaos run notes Synced only once, at its end: the sampler's pictures give each fault its own.
+  if (ctx.chaos) syncedFromSamples(ctx.recoveries, samples, replicasOf(ctx));
   if (interrupted) notes.push(`interrupted after ${results.filter((r) => r.ok).length} of ${scenario.steps.length} steps`);
   return {
     scenario: scenario.name,
