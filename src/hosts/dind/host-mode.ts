@@ -166,7 +166,7 @@ export function decideHostMode(info: EngineInfo): HostModeDecision {
   return {
     mode: "capabilities",
     cgroup,
-    why: `cgroup v1 engine${known ? "" : " (assumed)"}: all capabilities but SYS_RESOURCE, unconfined seccomp/apparmor/systempaths, /sys/fs/cgroup bound rw (--privileged fails where the bounding set lacks a capability)`,
+    why: `cgroup v1 engine${known ? "" : " (assumed)"}: only the capabilities docker-compose.dind.yml lists (none that reaches the machine: no SYS_TIME, SYS_MODULE, SYS_BOOT, SYS_RAWIO), unconfined seccomp/apparmor/systempaths, /sys/fs/cgroup bound rw (--privileged fails where the bounding set lacks SYS_RESOURCE)`,
     warnings,
   };
 }
