@@ -36,3 +36,15 @@ describe("the mtu fault's offloads", () => {
     expect(SEGMENTATION_OFFLOADS).toContain("tx-udp_tnl-segmentation");
   });
 });
+
+describe("the mtu fault's rules", () => {
+  it("drops only VXLAN packets longer than the MTU, arriving at the target and from it at the others", async () => {
+    const { blackHoleRules } = await import("../../src/faults/kinds/mtu.js");
+    const rules = blackHoleRules({ name: "docker3", address: "192.168.10.203" }, ["docker1", "docker2"], 1400);
+    expect(rules.map((r) => `${r.host}: ${r.spec.join(" ")}`)).toEqual([
+      "docker3: INPUT -p udp --dport 4789 -m length --length 1401:65535 -j DROP",
+      "docker1: INPUT -s 192.168.10.203 -p udp --dport 4789 -m length --length 1401:65535 -j DROP",
+      "docker2: INPUT -s 192.168.10.203 -p udp --dport 4789 -m length --length 1401:65535 -j DROP",
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { defineFault } from "../../context/step-kinds.js";
 import { host } from "../../context/fields.js";
 import type { Host } from "../../hosts/host.js";
 import { LabError } from "../../util/errors.js";
+import type { Rule } from "../grudge.js";
 
 /** The host's interface on the lab bridge: the one that holds its lab address. */
 async function labInterface(h: Host): Promise<string> {
@@ -48,16 +49,25 @@ async function offloadsOff(h: Host, dev: string): Promise<{ host: Host; dev: str
   return { host: h, dev, before };
 }
 
+/**
+ * The path's limit as netfilter rules: VXLAN packets (udp/4789) longer than `mtu` bytes, to or from
+ * the target, are dropped where they arrive, silently, as a smaller link on the way would drop
+ * them. Only the overlay's packets: the hosts' own connections (raft, gossip, etcd, SSH) fit their
+ * path as they would on a real one, where the hosts' interfaces carry the smaller MTU.
+ */
+export function blackHoleRules(target: { name: string; address: string }, others: readonly string[], mtu: number): Rule[] {
+  const tooLong = ["-p", "udp", "--dport", "4789", "-m", "length", "--length", `${mtu + 1}:65535`, "-j", "DROP"];
+  return [{ host: target.name, spec: ["INPUT", ...tooLong] }, ...others.map((h) => ({ host: h, spec: ["INPUT", "-s", target.address, ...tooLong] }))];
+}
+
 export default defineFault({
   name: "mtu",
   doc:
-    "lowers the MTU of `host`'s link to `mtu` (VXLAN needs the overlay's 1450 + 50) and turns the hosts' segmentation offloads off, so full-size packets arriving at it vanish without an error, as on a VPN or tunnel that carries less: a black hole for SST and big write sets; heal restores both",
+    "the path to and from `host` carries at most `mtu` bytes (VXLAN needs the overlay's 1450 + 50): longer VXLAN packets vanish without an error, as on a VPN or tunnel that carries less, with the hosts' segmentation offloads off so every packet has its real size; a black hole for SST and big write sets, while small packets pass; heal restores both",
   fields: { host, mtu: z.number().int().min(576).max(1499).describe("576-1499 bytes (below the link's 1500)") },
   async apply(ctx, s) {
     const h = ctx.lab.host(s.host);
-    const dev = await labInterface(h);
-    const before = Number((await h.exec(["cat", `/sys/class/net/${dev}/mtu`], { timeoutMs: 15_000 })).stdout.trim());
-    if (s.mtu >= before) throw new LabError(`mtu ${s.mtu} is not below ${s.host}'s ${dev} MTU ${before}: nothing would be lost`);
+    const live = await ctx.lab.liveNodes();
     const restored: Awaited<ReturnType<typeof offloadsOff>>[] = [];
     const undoOffloads = async (): Promise<string[]> => {
       const said: string[] = [];
@@ -69,19 +79,16 @@ export default defineFault({
       return said;
     };
     try {
-      for (const other of await ctx.lab.liveNodes()) restored.push(await offloadsOff(other, await labInterface(other)));
+      for (const other of live) restored.push(await offloadsOff(other, await labInterface(other)));
     } catch (e) {
       await undoOffloads();
       throw e;
     }
-    await h.exec(["ip", "link", "set", "dev", dev, "mtu", String(s.mtu)], { timeoutMs: 15_000 });
     return {
       target: s.host,
-      details: { interface: dev, mtuBefore: before, mtu: s.mtu, offloadsOff: restored.map((r) => r.host.name) },
-      undo: async () => {
-        await h.exec(["ip", "link", "set", "dev", dev, "mtu", String(before)], { timeoutMs: 15_000 });
-        return [`${s.host}: ip link set dev ${dev} mtu ${before}`, ...(await undoOffloads())];
-      },
+      rules: blackHoleRules(h, live.filter((x) => x.name !== h.name).map((x) => x.name), s.mtu),
+      details: { mtu: s.mtu, dropped: `udp/4789 longer than ${s.mtu} bytes, to and from ${s.host}`, offloadsOff: restored.map((r) => `${r.host.name} ${r.dev}`) },
+      undo: undoOffloads,
     };
   },
   describe: (s) => `mtu ${s.host} ${s.mtu}`,
