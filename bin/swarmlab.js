@@ -2,3 +2,9 @@
 // Thin launcher: the CLI lives in src/cli (compiled to dist/ by `npm run build`).
 import { main } from "../dist/src/cli/main.js";
 process.exitCode = await main(process.argv);
+// A finished command must end. Should anything still hold the event loop (a socket to a host the
+// run removed), say so and exit; the timer itself does not keep the process alive.
+setTimeout(() => {
+  process.stderr.write("swarmlab: something was still open 10 s after the command ended (a bug: please report it); exiting\n");
+  process.exit();
+}, 10_000).unref();

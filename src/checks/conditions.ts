@@ -1,6 +1,6 @@
 /** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
 import { replicasOf, type RunContext } from "../context/run-context.js";
-import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, GALERA_SERVICE, type GaleraMember } from "./galera.js";
+import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, hangUp, GALERA_SERVICE, type GaleraMember } from "./galera.js";
 import { serviceCredentials } from "./credentials.js";
 import { clusterAddressProblems } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
@@ -168,7 +168,7 @@ export async function checkReplication(ctx: RunContext): Promise<Record<string, 
     await w.query("CREATE TABLE IF NOT EXISTS swarmlab.replication (id INT AUTO_INCREMENT PRIMARY KEY, marker VARCHAR(64), written_via VARCHAR(64))");
     await w.query("INSERT INTO swarmlab.replication (marker, written_via) VALUES (?, ?)", [marker, memberLabel(writer!)]);
   } finally {
-    w.destroy();
+    hangUp(w);
   }
   const seen: Record<string, boolean> = {};
   for (const r of readers) {
@@ -180,7 +180,7 @@ export async function checkReplication(ctx: RunContext): Promise<Record<string, 
           const [rows] = await c.query("SELECT COUNT(*) AS n FROM swarmlab.replication WHERE marker = ?", [marker]);
           return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
         } finally {
-          c.destroy();
+          hangUp(c);
         }
       },
       (n) => n === 1,

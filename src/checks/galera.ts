@@ -189,6 +189,16 @@ export async function connect(m: GaleraMember, credentials: string | Credentials
   }
 }
 
+/**
+ * Closes a connection for good. mysql2's destroy() only half-closes the socket (stream.end()) and
+ * waits for the server's FIN; a member whose host was removed, frozen or cut off never sends it,
+ * and that one open socket kept a finished `swarmlab run` (and the soak) alive for hours.
+ */
+export function hangUp(c: mysql.Connection): void {
+  c.destroy();
+  (c as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream?.destroy?.();
+}
+
 export type WsrepStatus = Record<string, string>;
 
 /** SHOW STATUS and the cluster address of one member, through mysql2. */
@@ -203,6 +213,6 @@ export async function wsrepOf(m: GaleraMember, credentials: string | Credentials
   } catch (err) {
     throw err instanceof MemberError ? err : new MemberError("SHOW GLOBAL STATUS LIKE 'wsrep_%'", m, err);
   } finally {
-    conn.destroy();
+    hangUp(conn);
   }
 }

@@ -1,6 +1,6 @@
 /** The history check: after heal and reform, every member is read and the workload's history judged. */
 import type { RunContext, Workload } from "../context/run-context.js";
-import { connect, galeraMembers, memberLabel } from "./galera.js";
+import { connect, galeraMembers, hangUp, memberLabel } from "./galera.js";
 import { checkWriteHistory } from "../faults/history.js";
 import { LabError } from "../util/errors.js";
 
@@ -14,7 +14,7 @@ export async function workloadRows(ctx: RunContext, w: Workload, credentials?: {
       const [r] = await c.query(`SELECT id FROM ${w.table}`);
       rows[memberLabel(m)] = (r as Array<{ id: string }>).map((x) => x.id);
     } finally {
-      c.destroy();
+      hangUp(c);
     }
   }
   return rows;

@@ -4,7 +4,7 @@
  */
 import type { RunContext } from "../context/run-context.js";
 import type { Host } from "../hosts/host.js";
-import { galeraMembers, memberLabel, connect, MemberError } from "./galera.js";
+import { galeraMembers, memberLabel, connect, hangUp, MemberError } from "./galera.js";
 import { serviceCredentials } from "./credentials.js";
 import { taskTargets } from "../faults/task-target.js";
 import { LabError } from "../util/errors.js";
@@ -72,7 +72,7 @@ export async function probeSql(ctx: RunContext, s: { service: string; query: str
       } catch (err) {
         throw err instanceof MemberError ? err : new MemberError(`query ${JSON.stringify(s.query)}`, m, err);
       } finally {
-        c.destroy();
+        hangUp(c);
       }
     } catch (err) {
       problems.push((err as Error).message);

@@ -1,7 +1,7 @@
 /** A real mysql2 client that writes to every reachable member of a MySQL-protocol service while faults are active. */
 import { randomUUID } from "node:crypto";
 import type { RunContext, Workload } from "../context/run-context.js";
-import { connect, galeraMembers, memberLabel, GALERA_SERVICE, type Credentials, type GaleraMember } from "../checks/galera.js";
+import { connect, galeraMembers, hangUp, memberLabel, GALERA_SERVICE, type Credentials, type GaleraMember } from "../checks/galera.js";
 import type { WriteOp } from "./history.js";
 import { LabError } from "../util/errors.js";
 
@@ -49,7 +49,7 @@ export async function startWorkload(ctx: RunContext, o: WorkloadOptions = {}): P
     await c.query(`CREATE DATABASE IF NOT EXISTS ${database}`);
     await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR(64) PRIMARY KEY, member VARCHAR(64), at BIGINT)`);
   } finally {
-    c.destroy();
+    hangUp(c);
   }
   const history: WriteOp[] = [];
   let running = true;
@@ -75,7 +75,7 @@ export async function startWorkload(ctx: RunContext, o: WorkloadOptions = {}): P
           await conn.query({ sql: `INSERT INTO ${table} (id, member, at) VALUES (?, ?, ?)`, timeout: 3000, values: [id, label, at] });
           history.push({ id, member: label, outcome: "ok", at });
         } finally {
-          conn.destroy();
+          hangUp(conn);
         }
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;

@@ -23,7 +23,7 @@ import type { WorkloadOptions } from "../faults/workload.js";
 import type { RecoveryRecord } from "../faults/recovery.js";
 import { checkWriteHistory, writeBuckets, type HistoryVerdict, type WriteOp } from "../faults/history.js";
 import { galeraView, type MemberView } from "../checks/conditions.js";
-import { connect, galeraMembers, memberLabel, wsrepOf, GALERA_SERVICE, type GaleraMember } from "../checks/galera.js";
+import { connect, galeraMembers, hangUp, memberLabel, wsrepOf, GALERA_SERVICE, type GaleraMember } from "../checks/galera.js";
 import { serviceCredentials } from "../checks/credentials.js";
 import { workloadRows } from "../checks/history.js";
 import { runScenario } from "../scenarios/runner.js";
@@ -430,7 +430,7 @@ export class StartedGaleraSwarm implements AsyncDisposable {
     try {
       await this.collectSamples();
       await this.driver.ctx.faults.workload?.stop().catch(() => {});
-      for (const c of this.connections) c.destroy();
+      for (const c of this.connections) hangUp(c);
       this.connections.clear();
       await this.lab.down();
     } finally {
