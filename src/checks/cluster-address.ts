@@ -36,3 +36,21 @@ export function clusterAddressProblems(address: string, ctx: AddressContext): st
   if ([...seen].every((p) => p === ctx.self)) problems.push(`it lists only the member itself (${ctx.self})`);
   return problems;
 }
+
+const ENDED = new Set(["shutdown", "failed", "complete", "rejected", "orphaned", "remove"]);
+
+/**
+ * An address a member names that is no task now may have been one when the member started: Galera
+ * reads wsrep_cluster_address only then, so a task that ended later leaves it stale and harmless
+ * (failure story 4). True when some task with that address was created before the member and had
+ * not ended yet when the member was created.
+ */
+export function liveWhenCreated(address: string, memberCreatedAt: number, tasks: readonly { addresses: Record<string, string>; state: string; createdAt?: number; statusAt?: number }[]): boolean {
+  return tasks.some(
+    (t) =>
+      Object.values(t.addresses).includes(address) &&
+      t.createdAt !== undefined &&
+      t.createdAt <= memberCreatedAt &&
+      (!ENDED.has(t.state) || (t.statusAt !== undefined && t.statusAt >= memberCreatedAt)),
+  );
+}

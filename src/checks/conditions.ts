@@ -1,8 +1,8 @@
 /** Named waits and checks a scenario refers to. Each asks the real swarm or the real cluster. */
 import { replicasOf, type RunContext } from "../context/run-context.js";
-import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, hangUp, GALERA_SERVICE, type GaleraMember } from "./galera.js";
+import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTasks, wsrepOf, connect, hangUp, GALERA_SERVICE, type GaleraMember, type TaskInfo } from "./galera.js";
 import { serviceCredentials } from "./credentials.js";
-import { clusterAddressProblems } from "./cluster-address.js";
+import { clusterAddressProblems, liveWhenCreated } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
 import { POLL_MS, waitFor } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
@@ -136,6 +136,8 @@ async function foreignSubnets(ctx: RunContext): Promise<Array<{ name: string; ci
  * gwbridge address, not only itself. With onlyNewMembers, members that were already running when
  * the last fault began are reported but not judged: Galera reads the address only when it (re)connects.
  */
+const NOT_CURRENT = " is not the address of a current task";
+
 export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = false, service = GALERA_SERVICE): Promise<Record<string, unknown>> {
   const members: GaleraMember[] = await galeraMembers(ctx.lab, service);
   const creds = await serviceCredentials(ctx, service);
@@ -143,11 +145,22 @@ export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = fa
   const foreign = await foreignSubnets(ctx);
   const problems: string[] = [];
   const report: Array<Record<string, unknown>> = [];
+  // Every task swarm remembers, for addresses that were live when a member started (bounded; without it, as before).
+  let history: TaskInfo[] | undefined;
   for (const m of members) {
     const { clusterAddress } = await wsrepOf(m, creds);
-    const p = clusterAddressProblems(clusterAddress, { self: overlayAddress(m) ?? "", currentTasks, foreign });
+    let p = clusterAddressProblems(clusterAddress, { self: overlayAddress(m) ?? "", currentTasks, foreign });
     const judged = !onlyNewMembers || !ctx.tasksAtFault?.has(m.id);
-    report.push({ member: memberLabel(m), self: overlayAddress(m), clusterAddress, problems: p, judged });
+    const stale: string[] = [];
+    if (judged && m.createdAt !== undefined && p.some((x) => x.endsWith(NOT_CURRENT))) {
+      history ??= await Promise.race([serviceTasks(ctx.lab, service, true).catch(() => []), new Promise<TaskInfo[]>((r) => setTimeout(() => r([]), 10_000).unref())]);
+      p = p.filter((x) => {
+        const keep = !x.endsWith(NOT_CURRENT) || !liveWhenCreated(x.slice(0, -NOT_CURRENT.length), m.createdAt!, history!);
+        if (!keep) stale.push(x.slice(0, -NOT_CURRENT.length));
+        return keep;
+      });
+    }
+    report.push({ member: memberLabel(m), self: overlayAddress(m), clusterAddress, problems: p, judged, ...(stale.length ? { staleSinceStart: stale } : {}) });
     if (judged) problems.push(...p.map((x) => `${memberLabel(m)} (${clusterAddress}): ${x}`));
   }
   if (problems.length) throw new LabError(`invalid wsrep_cluster_address: ${problems.join("; ")}`);

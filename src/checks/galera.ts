@@ -19,6 +19,9 @@ export interface TaskInfo {
   /** network name -> address (without prefix) */
   addresses: Record<string, string>;
   error?: string;
+  /** When swarm created the task, and when its state last changed (ms since the epoch). */
+  createdAt?: number;
+  statusAt?: number;
 }
 
 export interface GaleraMember extends TaskInfo {
@@ -47,7 +50,8 @@ type ApiTask = {
   Slot?: number;
   NodeID?: string;
   DesiredState: string;
-  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  CreatedAt?: string;
+  Status: { State: string; Timestamp?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
   NetworksAttachments?: Array<{ Network: { Spec: { Name: string } }; Addresses?: string[] }>;
 };
 
@@ -84,6 +88,8 @@ export async function serviceTasks(lab: Lab, service = GALERA_SERVICE, all = fal
       containerId: t.Status.ContainerStatus?.ContainerID,
       addresses,
       error: t.Status.Err,
+      ...(t.CreatedAt ? { createdAt: Date.parse(t.CreatedAt) } : {}),
+      ...(t.Status.Timestamp ? { statusAt: Date.parse(t.Status.Timestamp) } : {}),
     };
   });
 }
