@@ -4,7 +4,7 @@ import { galeraMembers, memberLabel, overlayAddress, reachableManager, serviceTa
 import { serviceCredentials } from "./credentials.js";
 import { clusterAddressProblems, liveWhenCreated } from "./cluster-address.js";
 import { nodeList, waitSwarmReady } from "../steps/swarm.js";
-import { POLL_MS, waitFor } from "../util/wait.js";
+import { POLL_MS, waitFor, withinSeconds } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 import { discoveryDecisions } from "./task-log.js";
 
@@ -153,7 +153,7 @@ export async function checkClusterAddresses(ctx: RunContext, onlyNewMembers = fa
     const judged = !onlyNewMembers || !ctx.tasksAtFault?.has(m.id);
     const stale: string[] = [];
     if (judged && m.createdAt !== undefined && p.some((x) => x.endsWith(NOT_CURRENT))) {
-      history ??= await Promise.race([serviceTasks(ctx.lab, service, true).catch(() => []), new Promise<TaskInfo[]>((r) => setTimeout(() => r([]), 10_000).unref())]);
+      history ??= await withinSeconds(serviceTasks(ctx.lab, service, true), 10, []);
       p = p.filter((x) => {
         const keep = !x.endsWith(NOT_CURRENT) || !liveWhenCreated(x.slice(0, -NOT_CURRENT.length), m.createdAt!, history!);
         if (!keep) stale.push(x.slice(0, -NOT_CURRENT.length));

@@ -11,7 +11,6 @@ import { faultSchema, faultKindOf } from "../scenarios/schema.js";
 import { problemsOf } from "../util/problems.js";
 import { waitGaleraSynced } from "../checks/conditions.js";
 import { checkHistory } from "../checks/history.js";
-import { noteSynced } from "./recovery.js";
 import { sleep } from "../util/wait.js";
 import { LabError } from "../util/errors.js";
 import type { WriteOp } from "./history.js";
@@ -180,7 +179,6 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
   }
   const members = opts.members ?? replicasOf(ctx);
   await waitGaleraSynced(ctx, members, (opts.syncedTimeoutSeconds ?? 300) * 1000);
-  noteSynced(ctx.recoveries, Date.now());
   // From the last heal (the end of the schedule as run) to every member Synced.
   const lastHeal = Math.max(0, ...records.map((r) => r.healedAtSeconds ?? r.startedAtSeconds ?? 0));
   const syncedAfterSeconds = (Date.now() - t0) / 1000 - lastHeal;

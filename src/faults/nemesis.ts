@@ -13,11 +13,7 @@ import { noteFault, noteHeal } from "./recovery.js";
 import { faultsToHeal } from "./active.js";
 import { startHost } from "./power.js";
 import { LabError } from "../util/errors.js";
-
-/** A view that must not hold the fault up: its value, or `fallback` after `seconds`. */
-function withinSeconds<T>(p: Promise<T>, seconds: number, fallback: T): Promise<T> {
-  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), seconds * 1000).unref())]);
-}
+import { withinSeconds } from "../util/wait.js";
 
 export function faultKind(kind: string): AnyFaultKind {
   const k = FAULTS.find((f) => f.name === kind);

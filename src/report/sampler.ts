@@ -6,16 +6,14 @@ import type { RunContext, Sample } from "../context/run-context.js";
 import { nodeList } from "../steps/swarm.js";
 import { reachableManager, serviceTasks } from "../checks/galera.js";
 import { galeraView } from "../checks/conditions.js";
-import { repeatUntilStopped } from "../util/wait.js";
+import { repeatUntilStopped, withinSeconds } from "../util/wait.js";
 
 export type { Sample };
 
 /** A sample never waits longer than this: a paused host must not stall the picture. */
 const SAMPLE_TIMEOUT_MS = 8000;
 
-function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
-  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), SAMPLE_TIMEOUT_MS).unref())]);
-}
+const withTimeout = <T>(p: Promise<T>, fallback: T): Promise<T> => withinSeconds(p, SAMPLE_TIMEOUT_MS / 1000, fallback);
 
 async function sample(ctx: RunContext): Promise<Sample> {
   const hostOf = (hostname: string) => ctx.lab.nodes.find((h) => h.hostname === hostname)?.name ?? hostname.split(".")[0]!;

@@ -44,6 +44,11 @@ export interface WaitOptions {
  * condition came true: 0.5 s costs 0.25 s per wait where 1 s cost 0.5 s. (waitFor's own default
  * stays 1 s for callers of the library.)
  */
+/** A view that must not hold anything up: its value, or `fallback` after `seconds` (or on an error). */
+export function withinSeconds<T>(p: Promise<T>, seconds: number, fallback: T): Promise<T> {
+  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), seconds * 1000).unref())]);
+}
+
 export const POLL_MS = 500;
 
 /** The pause before the next probe: what is left of the interval after this probe, never past the deadline. */
