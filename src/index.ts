@@ -19,3 +19,4 @@ export { FAULTS } from "./faults/kinds/index.js";
 export { defineWait, defineCheck, defineFault } from "./context/step-kinds.js";
 export type { Profile } from "./scenarios/profile.js";
 export { GaleraSwarm, StartedGaleraSwarm, GaleraSwarmConfigError, checkFaultSpec, DEFAULT_SWARM_NAME, type FaultOptions, type SwarmReportFiles } from "./testcontainers/galera-swarm.js";
+export { IMAGES_MODES, WALKTHROUGH_IMAGES, type ImagesMode, type ImageSet, type RanImage } from "./images/source.js";

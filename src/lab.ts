@@ -4,13 +4,15 @@
  */
 import type Docker from "dockerode";
 import { ensureEngine, type Log } from "./engine/engine.js";
-import { buildImages, tagOf } from "./images/build.js";
+import { tagOf } from "./images/build.js";
+import { prepareImages } from "./images/upstream.js";
+import { parseImagesMode, WALKTHROUGH_IMAGES, withTag, type ImageSet, type ImagesMode, type RanImage } from "./images/source.js";
 import { createHosts, engineVolumeOf, findLab, removeLab, DEFAULT_COMPOSE_FILE } from "./hosts/dind/containers.js";
 import { DindProvider } from "./hosts/dind/dind-provider.js";
 import { hostByName, type Host, type HostProvider, type LabHosts, type PowerOp, type RemovalSummary } from "./hosts/host.js";
 import { DEFAULT_LAB, validateLabName } from "./hosts/naming.js";
 import { createOverlay, managerJoinToken, swarmInit, swarmJoin, waitSwarmReady, workerJoinToken } from "./steps/swarm.js";
-import { loadImagesIntoHosts } from "./steps/images.js";
+import { loadImagesIntoHosts, pullOnHosts } from "./steps/images.js";
 import { prefillVolume, saveCache, usableCache } from "./images/host-cache.js";
 import { Progress } from "./report/progress.js";
 import { startRegistry } from "./steps/registry.js";
@@ -42,6 +44,13 @@ export interface StartLabOptions {
   registry?: boolean;
   /** Leave a half-made lab in place when `up` fails or is interrupted. */
   keep?: boolean;
+  /**
+   * Where the images come from: local (default: built here from Debian packages, the lab's names
+   * swarmlab/etcd and swarmlab/galera), upstream (pulled from a registry; the walkthrough's own
+   * elcolio/etcd and percona/percona-xtradb-cluster, its commands unrenamed), or auto (upstream
+   * when a registry answers with them, else local).
+   */
+  images?: ImagesMode;
   progress?: Progress;
   signal?: AbortSignal;
 }
@@ -54,6 +63,12 @@ export class Lab implements AsyncDisposable {
     /** Remove the lab on dispose (false when the user asked to keep it). */
     public removeOnDispose = true,
   ) {}
+
+  /**
+   * The images this lab runs and where they came from (`--images`); undefined for a lab opened as
+   * it runs (openLab), which is taken to run the lab's own names.
+   */
+  images?: ImageSet;
 
   /** The outer engine (docker-in-docker labs only): what holds the hosts' containers. */
   get docker(): Docker {
@@ -145,6 +160,7 @@ export async function formSwarm(lab: LabHosts, progress: Progress): Promise<void
 
 /** Engine, images, hosts, and (with swarm) the walkthrough's swarm and overlay. */
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
+  const asked = parseImagesMode(opts.images); // a bad value is refused before anything is made
   if (opts.inventory) return startSshLab(opts.inventory, opts);
   const name = validateLabName(opts.name ?? DEFAULT_LAB);
   // The size is refused before anything is made: out of 1..9, an even or too large manager count, a subnet too small.
@@ -157,8 +173,10 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   const log: Log = (l) => progress.note(l);
   const engine = await progress.step("Docker engine", () => ensureEngine(log), (e) => `${e.version}${e.started ? " (started by the lab)" : ""}`);
   const docker = engine.docker;
-  await progress.step("images (built from Debian packages, reused when unchanged)", () => buildImages(docker, log), (r) =>
-    r.filter((i) => i.built).length ? `built ${r.filter((i) => i.built).map((i) => i.name).join(", ")}` : "all current",
+  const images = await progress.step(
+    asked === "local" ? "images (built from Debian packages, reused when unchanged)" : `images (--images ${asked}: pulled where a registry answers)`,
+    () => prepareImages(docker, { mode: asked, log, signal: opts.signal }),
+    (s) => `${s.mode}: ${s.images.map((i) => `${i.name} ${i.id.replace(/^sha256:/, "").slice(0, 12)}`).join(", ")}`,
   );
 
   const existing = await findLab(docker, name, opts.composeFile);
@@ -178,6 +196,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
       if (swarmOk) {
         progress.note(`reusing lab ${name}`);
         const lab = new Lab(new DindProvider(docker), existing, false);
+        lab.images = images;
         if (opts.registry) await progress.step("the lab's registry on the manager", () => startRegistry(lab, opts.signal), (a) => a);
         return lab;
       }
@@ -187,8 +206,13 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   }
 
   try {
-    const imageTags = [tagOf("galera"), tagOf("etcd")];
-    const cache = await usableCache(docker, imageTags, engine.locality);
+    const galera = roleOf(images, "galera");
+    const etcd = roleOf(images, "etcd");
+    // The host image cache holds one set of images and drops the others when it saves: kept for
+    // the lab's own images only, so a lab with pulled images never evicts the usual one.
+    const imageTags = [galera.ref, etcd.ref];
+    const cacheable = images.mode === "local";
+    const cache = cacheable ? await usableCache(docker, imageTags, engine.locality) : undefined;
     if (!engine.locality.local) progress.note(`host image cache: ${engine.locality.facilities["volume-paths"].detail}`);
     const what = `hosts ${sized.hosts.length === 1 ? sized.hosts[0]!.service : `${sized.hosts[0]!.service}..${sized.hosts.at(-1)!.service}`} from docker-compose.dind.yml${sized.hosts.length > file.hosts.length ? " (beyond its hosts, their pattern)" : ""}`;
     const hosts = await progress.step(
@@ -200,7 +224,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
           composeFile: opts.composeFile,
           hosts: size.hosts,
           managers: size.managers,
-          dindImage: tagOf("dind"),
+          dindImage: images.tags.dind,
           locality: engine.locality,
           log,
           signal: opts.signal,
@@ -208,14 +232,14 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
         }),
       (h) => `${h.hosts.map((x) => `${x.id}=${x.address}`).join(" ")} [${h.mode}]`,
     );
-    await progress.step("images into every host (docker save | docker load)", () =>
+    await progress.step(`images into every host (docker save | docker load)${images.mode === "upstream" ? `: ${galera.name}, ${etcd.name}` : ""}`, () =>
       loadImagesIntoHosts([
-        { tag: tagOf("galera"), hosts: hosts.hosts },
+        { tag: galera.ref, hosts: hosts.hosts, ...(images.mode === "upstream" ? { id: galera.id } : {}) },
         // the walkthrough runs etcd on docker1 only
-        { tag: tagOf("etcd"), hosts: hosts.hosts.filter((h) => h.name === "docker1") },
+        { tag: etcd.ref, hosts: hosts.hosts.filter((h) => h.name === "docker1"), ...(images.mode === "upstream" ? { id: etcd.id } : {}) },
       ]),
     );
-    if (!cache) {
+    if (!cache && cacheable) {
       // Keep docker1's freshly loaded images (it holds them all) for the next lab; best effort.
       const spec = hosts.topology.hosts.find((h) => h.service === "docker1");
       const volume = spec ? engineVolumeOf(name, spec) : undefined;
@@ -224,6 +248,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(hosts, progress);
     const lab = new Lab(new DindProvider(docker), hosts);
+    lab.images = images;
     if (opts.registry) await progress.step("the lab's registry on the manager (Debian's docker-registry)", () => startRegistry(lab, opts.signal), (a) => a);
     return lab;
   } catch (err) {
@@ -235,7 +260,13 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   }
 }
 
-/** The lab as it runs now, or an error that says how to make one. */
+/** The etcd or Galera image of a set (every set has both: prepareImages builds or pulls them). */
+function roleOf(set: ImageSet, role: RanImage["role"]): RanImage {
+  const i = set.images.find((x) => x.role === role);
+  if (!i) throw new LabError(`no ${role} image in the lab's image set (${set.mode})`);
+  return i;
+}
+
 /** The lab's hosts from an inventory: machines over SSH (the walkthrough's names, their own addresses). */
 function sshLabHosts(name: string, provider: SshProvider, composeFile?: string): LabHosts {
   const topology = readCompose(composeFile ?? DEFAULT_COMPOSE_FILE);
@@ -275,17 +306,7 @@ async function startSshLab(inventoryFile: string, opts: StartLabOptions): Promis
       await Promise.all(provider.hosts.map((h) => h.docker(["swarm", "leave", "--force"], { allowFailure: true })));
     }
     await progress.step("record what each machine has (down removes only what the lab adds)", () => provider.recordBefore(name));
-    const loaded = await progress.step("images into every machine over SSH (only what a machine lacks)", () =>
-      loadImagesIntoHosts([
-        { tag: tagOf("galera"), hosts: provider.hosts },
-        { tag: tagOf("etcd"), hosts: provider.hosts.filter((h) => h.name === "docker1") },
-      ]),
-    );
-    for (const l of loaded) {
-      const [tag, host] = l.split(" -> ");
-      await provider.noteLoadedImage(host!, tag!, name);
-      await provider.noteLoadedImage(host!, `${tag!.split(":")[0]}:latest`, name);
-    }
+    lab.images = await sshImages(lab, provider, name, parseImagesMode(opts.images), progress, opts.signal);
     opts.signal?.throwIfAborted();
     if (opts.swarm) await formSwarm(lab.hosts, progress);
     return lab;
@@ -296,6 +317,63 @@ async function startSshLab(inventoryFile: string, opts: StartLabOptions): Promis
   }
 }
 
+/**
+ * Images on machines over SSH. local: loaded from the archives `setup` made, only what a machine
+ * lacks. upstream: each machine pulls the walkthrough's own images from the registry its engine
+ * reaches (only what it lacks); auto: that, else the local way. What a machine lacked and got is
+ * noted, so `down` removes it again.
+ */
+async function sshImages(lab: Lab, provider: SshProvider, name: string, asked: ImagesMode, progress: Progress, signal?: AbortSignal): Promise<ImageSet> {
+  const first = provider.hosts.filter((h) => h.name === "docker1");
+  const note = async (lines: string[], alsoLatest: boolean) => {
+    for (const l of lines) {
+      const [tag, host] = l.split(" -> ");
+      await provider.noteLoadedImage(host!, tag!, name);
+      if (alsoLatest) await provider.noteLoadedImage(host!, `${tag!.split(":")[0]}:latest`, name);
+    }
+  };
+  const idOn = async (ref: string) => (await lab.manager.docker(["image", "inspect", "--format", "{{.Id}}", ref], { allowFailure: true })).stdout.trim();
+  const tags = { base: tagOf("base"), dind: tagOf("dind"), registry: tagOf("registry") };
+  let why = "--images local: every image built from Debian packages (the archives `setup` made), loaded over SSH";
+  if (asked !== "local") {
+    const refs = { galera: withTag(WALKTHROUGH_IMAGES.galera.walkthrough), etcd: withTag(WALKTHROUGH_IMAGES.etcd.walkthrough) };
+    const pulled = await progress.step(`the walkthrough's images, pulled by each machine from its own registry (--images ${asked})`, () =>
+      pullOnHosts([
+        { ref: refs.galera, hosts: provider.hosts },
+        { ref: refs.etcd, hosts: first },
+      ], signal),
+    );
+    await note(pulled.pulled, false);
+    if (!pulled.failure) {
+      const origin = "pulled by the machines from the registry their engines reach";
+      return {
+        asked,
+        mode: "upstream",
+        why: `--images ${asked}: every machine pulled the walkthrough's images`,
+        images: (["etcd", "galera"] as const).map((role) => ({ role, name: WALKTHROUGH_IMAGES[role].walkthrough, ref: refs[role], id: pulled.ids[refs[role]] ?? "", origin })),
+        tags,
+        baseOrigin: "the machines' own engines (hosts over SSH)",
+      };
+    }
+    const f = pulled.failure;
+    const line = `${f.host} could not pull ${f.ref} (${f.message})`;
+    if (asked === "upstream") throw new LabError(`--images upstream: ${line}`, { hint: "give the machines a registry or mirror that has it (their dockerd's registry-mirrors), or use --images local" });
+    why = `--images auto: local, because ${line}`;
+    progress.note(why);
+  }
+  const loaded = await progress.step("images into every machine over SSH (only what a machine lacks)", () =>
+    loadImagesIntoHosts([
+      { tag: tagOf("galera"), hosts: provider.hosts },
+      { tag: tagOf("etcd"), hosts: first },
+    ]),
+  );
+  await note(loaded, true);
+  const images: RanImage[] = [];
+  for (const role of ["etcd", "galera"] as const) images.push({ role, name: WALKTHROUGH_IMAGES[role].lab, ref: tagOf(role), id: await idOn(tagOf(role)), origin: "built from Debian packages (setup's archives), loaded over SSH" });
+  return { asked, mode: "local", why, images, tags, baseOrigin: "the machines' own engines (hosts over SSH)" };
+}
+
+/** The lab as it runs now, or an error that says how to make one. */
 export async function openLab(name = DEFAULT_LAB, inventory?: string): Promise<Lab> {
   if (inventory) {
     const provider = new SshProvider(loadInventory(inventory, readCompose(DEFAULT_COMPOSE_FILE).hosts.map((h) => h.service)));

@@ -30,6 +30,8 @@ import { LabError } from "../util/errors.js";
 import { repeatUntilStopped } from "../util/wait.js";
 import { figure, markdownTable, type Figure } from "./figures.js";
 import { breakdownMarkdown, summariseBreakdowns, type BenchSeedBreakdown } from "./breakdown.js";
+import { benchSuite, suiteMarkdown, suiteSecondsOf, type BenchSuite } from "./suite.js";
+import { SUITE_SCENARIOS } from "../scenarios/suite-list.js";
 
 export interface BenchOptions {
   runs: number;
@@ -37,6 +39,8 @@ export interface BenchOptions {
   cold: boolean;
   /** also measure the fault recoveries with the tuned profile */
   tuned: boolean;
+  /** also run the integration suite's scenario list once (suiteSeconds; about 23 minutes) */
+  suite: boolean;
   outDir: string;
   progress?: Progress;
   signal?: AbortSignal;
@@ -52,6 +56,8 @@ export interface BenchResult {
   notes: string[];
   /** Where the seconds of service create → Synced went in the seed: medians per member position and phase, and each run's breakdown. */
   seedBreakdown?: BenchSeedBreakdown;
+  /** The integration suite's scenario list, run once (`suiteSeconds`); absent with --no-suite. */
+  suite?: BenchSuite;
   files?: string[];
 }
 
@@ -254,6 +260,43 @@ export function seedBreakdownHook(labName: string, signal?: AbortSignal) {
   return { hooks: { afterStep }, state };
 }
 
+/** bench/baseline.sh, the plain-shell baseline (see the script's header). */
+export const BASELINE_SCRIPT = join(projectRoot, "bench", "baseline.sh");
+
+/**
+ * What bench/baseline.sh printed: its `images:` line (per host and image, "loaded" or "same image
+ * ID") and the seconds on its last line. Pure.
+ */
+export function parseBaselineOutput(stdout: string): { seconds: number; images: string } {
+  const lines = stdout.trim().split("\n").map((l) => l.trim());
+  const last = lines.at(-1) ?? "";
+  const seconds = /^\d+(\.\d+)?$/.test(last) ? Number(last) : Number.NaN;
+  const images = lines.find((l) => l.startsWith("images:"))?.slice("images:".length).trim() ?? "";
+  return { seconds, images };
+}
+
+/** Whether the script loaded an image into a host (rather than finding the same image ID there). Pure. */
+export const baselineLoaded = (images: string): boolean => /\bloaded\b/.test(images);
+
+/**
+ * Runs bench/baseline.sh: a timed run (`run`), `--prepare` (untimed: its hosts' kept volumes get
+ * the images they lack, as `up` fills the lab's host image cache before the bench times the seed)
+ * or `--clean` (its hosts, network and kept volumes removed).
+ */
+async function baselineScript(mode: "run" | "prepare" | "clean", signal?: AbortSignal): Promise<{ seconds: number; images: string }> {
+  const env = mode === "clean" ? {} : { DIND_IMAGE: tagOf("dind"), ETCD_ARCHIVE: await imageArchive(tagOf("etcd")), GALERA_ARCHIVE: await imageArchive(tagOf("galera")) };
+  const r = await execa("bash", [BASELINE_SCRIPT, ...(mode === "run" ? [] : [`--${mode}`])], { env, timeout: 900_000, reject: false, cancelSignal: signal });
+  signal?.throwIfAborted();
+  if (r.exitCode !== 0) throw new LabError(`bench/baseline.sh${mode === "run" ? "" : ` --${mode}`} failed (${r.exitCode}): ${String(r.stderr).slice(-2000)}`);
+  const out = parseBaselineOutput(String(r.stdout));
+  if (mode !== "clean" && !Number.isFinite(out.seconds)) throw new LabError(`bench/baseline.sh${mode === "run" ? "" : ` --${mode}`} printed no seconds on its last line: ${String(r.stdout).slice(-500)}`);
+  return out;
+}
+
+/** What both sides of overheadRatio get (a note of every bench result). */
+export const BASELINE_NOTE =
+  "overheadRatio compares like with like: both seeds start with the images already in their hosts. The lab's new hosts get theirs from the host image cache (kept since the first `up`; hard links into each new host's /var/lib/docker volume, inside seedRunSeconds); bench/baseline.sh's hosts keep their /var/lib/docker volumes between runs (filled by `bench/baseline.sh --prepare` before its timed run, untimed, as `up` fills the lab's cache before the seed is timed; removed by `bench/baseline.sh --clean` and by the bench's cold step, which --no-cold skips). Both timed windows: create the hosts and wait for their engines, check the images (a host without the exact image ID loads it inside the window), the walkthrough's deployment up to three Synced members, then remove what the run made (the lab removes its hosts and their volumes; the baseline its hosts, after removing the swarm, containers, volumes and networks from their engines, keeping the images). The lab's seed also runs its checks (service spread, Galera health, cluster addresses, a replicated row); the baseline waits for three Synced only";
+
 async function removeLabImages(docker: Docker): Promise<void> {
   for (const img of await docker.listImages()) {
     for (const tag of img.RepoTags ?? []) if (tag.startsWith("swarmlab/")) await docker.getImage(tag).remove({ force: true }).catch(() => {});
@@ -297,7 +340,10 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     opts.signal?.throwIfAborted();
     progress.note(`run ${run} of ${opts.runs}`);
     if (opts.cold) {
-      await progress.step("cold: remove the lab's images and archives", () => removeLabImages(docker));
+      await progress.step("cold: remove the lab's images, archives and host image cache, and the baseline's kept volumes", async () => {
+        await removeLabImages(docker);
+        await baselineScript("clean", opts.signal);
+      });
       const [lab, s] = await timed(() => startLab({ name: BENCH_LAB, swarm: true, ifExists: "replace", progress, signal: opts.signal }));
       add(samples, "coldUpSeconds", s);
       await lab.down();
@@ -327,18 +373,14 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     add(samples, "seedRunSeconds", seedSeconds);
     add(samples, "seedToSyncedSeconds", seedToSynced(seedReport));
 
-    // The honest baseline, right after: the same deployment as a plain shell script.
-    const baseline = await progress.step("baseline: bench/baseline.sh", async () => {
-      const r = await execa("bash", [join(projectRoot, "bench", "baseline.sh")], {
-        env: { DIND_IMAGE: tagOf("dind"), ETCD_ARCHIVE: await imageArchive(tagOf("etcd")), GALERA_ARCHIVE: await imageArchive(tagOf("galera")) },
-        timeout: 900_000,
-        reject: false,
-      });
-      if (r.exitCode !== 0) throw new LabError(`bench/baseline.sh failed (${r.exitCode}): ${String(r.stderr).slice(-2000)}`);
-      return Number(String(r.stdout).trim().split("\n").pop());
-    });
-    add(samples, "baselineSeconds", baseline);
-    add(samples, "overheadRatio", seedSeconds / baseline);
+    // The honest baseline, right after: the same deployment as a plain shell script, with its
+    // images already in its hosts as the lab's are (BASELINE_NOTE).
+    const prepared = await progress.step("baseline: its hosts' kept volumes hold the images (bench/baseline.sh --prepare, not timed)", () => baselineScript("prepare", opts.signal), (p) => p.images);
+    if (baselineLoaded(prepared.images)) notes.push(`run ${run}: bench/baseline.sh --prepare (not timed, ${prepared.seconds.toFixed(1)} s) loaded what its kept volumes lacked: ${prepared.images}`);
+    const baseline = await progress.step("baseline: bench/baseline.sh", () => baselineScript("run", opts.signal), (b) => `${b.seconds} s; ${b.images}`);
+    if (baselineLoaded(baseline.images)) notes.push(`run ${run}: bench/baseline.sh loaded images inside its timed window (${baseline.images}): this run's baselineSeconds and overheadRatio include those loads`);
+    add(samples, "baselineSeconds", baseline.seconds);
+    add(samples, "overheadRatio", seedSeconds / baseline.seconds);
 
     // A team's own image and stack file (examples/tasks-discovery), on a lab of its own.
     const own = await runSession([OWN_STACK_EXAMPLE], { name: BENCH_LAB, reportDir: join(reports, `own-stack-${run}`), signal: opts.signal, fresh: true });
@@ -356,6 +398,18 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
       add(tunedSamples, "partitionHealToPrimarySeconds", tuned.partitionHealToPrimarySeconds);
     }
   }
+  // The integration suite's scenario list, once: a session as test/integration/scenarios.test.ts runs it.
+  let suite: BenchSuite | undefined;
+  if (opts.suite) {
+    opts.signal?.throwIfAborted();
+    progress.note(`the integration suite's ${SUITE_SCENARIOS.length} scenarios, once (suiteSeconds; about 23 minutes; --no-suite skips it)`);
+    const reportDir = join(reports, "suite");
+    const [report, seconds] = await timed(() => runSession([...SUITE_SCENARIOS], { name: BENCH_LAB, reportDir, signal: opts.signal }));
+    opts.signal?.throwIfAborted();
+    suite = benchSuite(report, seconds, SUITE_SCENARIOS, { lab: BENCH_LAB, reportDir });
+    if (!suite.ok) notes.push(`the suite's scenario list failed (${suite.scenarios.filter((s) => !s.ok).map((s) => s.scenario).join(", ") || "set-up"}; see ${join(reportDir, "summary.md")}): suiteSeconds is null in --json`);
+  } else notes.push("suiteSeconds not measured (--no-suite): it runs the integration suite's scenario list once, about 23 minutes");
+  notes.push(BASELINE_NOTE);
   if (!opts.cold) notes.push("coldUpSeconds not measured (--no-cold): it removes the lab's own swarmlab/* images first");
   const figures = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, figure(v)]));
   const tuned = Object.fromEntries(Object.entries(tunedSamples).map(([k, v]) => [k, figure(v)]));
@@ -369,27 +423,25 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     tuned,
     notes,
     ...(breakdowns.length ? { seedBreakdown: { summary: summariseBreakdowns(breakdowns), runs: breakdowns } } : {}),
+    ...(suite ? { suite } : {}),
   };
 }
 
 /**
  * What `bench --json` prints: every figure as a top-level key (its median, null when not measured),
  * the tuned ones with a `Tuned` suffix, `seedBreakdown` (its summary: medians per member position
- * and phase; null when none was read) and the whole result as `details`.
+ * and phase; null when none was read), `suiteSeconds` (the suite's scenario list run once, its wall
+ * seconds; null with --no-suite or when a scenario failed) and the whole result as `details`.
  */
 export function benchJson(r: BenchResult): Record<string, unknown> {
   const medians = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f?.median ?? null]));
   const tuned = Object.fromEntries(Object.entries(r.tuned).map(([k, f]) => [`${k}Tuned`, f?.median ?? null]));
-  return { ...medians, ...tuned, seedBreakdown: r.seedBreakdown?.summary ?? null, details: r };
+  return { ...medians, ...tuned, seedBreakdown: r.seedBreakdown?.summary ?? null, suiteSeconds: suiteSecondsOf(r.suite), details: r };
 }
 
-export function writeBenchResult(dir: string, r: BenchResult): string[] {
-  mkdirSync(dir, { recursive: true });
-  const stamp = r.date.slice(0, 19).replace(/:/g, "-");
-  const json = join(dir, `${stamp}.json`);
-  const md = join(dir, `${stamp}.md`);
-  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
-  const text = [
+/** The bench's .md: the machine, the figures' table, the notes, seedBreakdown and the suite's seconds. Pure. */
+export function benchMarkdown(r: BenchResult): string {
+  return [
     `# swarmlab bench, ${r.date}`,
     "",
     `${r.machine.cpus} cores, ${r.machine.memGiB} GiB, kernel ${r.machine.kernel}, engine ${r.machine.engine}${r.machine.measuredOn ? ` (${r.machine.measuredOn})` : ""}; ${r.runs} run(s) per figure.`,
@@ -399,7 +451,16 @@ export function writeBenchResult(dir: string, r: BenchResult): string[] {
     ...r.notes.map((n) => `- ${n}`),
     "",
     ...(r.seedBreakdown ? [breakdownMarkdown(r.seedBreakdown), ""] : []),
+    ...(r.suite ? [suiteMarkdown(r.suite), ""] : []),
   ].join("\n");
-  writeFileSync(md, text);
+}
+
+export function writeBenchResult(dir: string, r: BenchResult): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.date.slice(0, 19).replace(/:/g, "-");
+  const json = join(dir, `${stamp}.json`);
+  const md = join(dir, `${stamp}.md`);
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(md, benchMarkdown(r));
   return [json, md];
 }

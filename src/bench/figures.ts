@@ -32,8 +32,8 @@ export const FIGURES: Record<string, { what: string; unit: string; target?: numb
   imagesLoadSeconds: { what: "`images load` of the galera image into three hosts that do not hold it (issue 11's cold case; its archive already saved on this machine; a host that holds the same image ID is skipped in well under a second)", unit: "s", target: 30 },
   stackDeployToSyncedSeconds: { what: "examples/tasks-discovery: from `docker stack deploy` to a cluster of three Synced (seed, then node scaled to 2)", unit: "s" },
   labPeakRssMiB: { what: "peak resident memory of all processes in the three hosts during the seed", unit: "MiB", target: 2048 },
-  baselineSeconds: { what: "the same as seedRunSeconds, as a plain shell script of docker commands (bench/baseline.sh)", unit: "s" },
-  overheadRatio: { what: "seedRunSeconds / baselineSeconds, measured in the same bench run", unit: "", target: 1.1 },
+  baselineSeconds: { what: "the same as seedRunSeconds, as a plain shell script of docker commands (bench/baseline.sh), its hosts' images kept between runs as the lab's host image cache keeps the lab's", unit: "s" },
+  overheadRatio: { what: "seedRunSeconds / baselineSeconds, measured in the same bench run, both with the images already in their hosts", unit: "", target: 1.1, goal: 1.05 },
 };
 
 export const TUNED_TARGETS: Record<string, number> = { nodeStopToSyncedSeconds: 15, partitionHealToPrimarySeconds: 5 };

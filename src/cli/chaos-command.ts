@@ -6,7 +6,7 @@ import { planChaos, parseDuration, DEFAULT_CHAOS_FAULTS } from "../faults/chaos.
 import { describeSchedule, type ChaosFaultKind } from "../faults/generator.js";
 import { labHostNames } from "../context/fields.js";
 import { cliSignal, EXIT } from "./signals.js";
-import { profileOption } from "./options.js";
+import { imagesOption, profileOption } from "./options.js";
 import { LabError } from "../util/errors.js";
 import { stringify } from "yaml";
 
@@ -26,6 +26,7 @@ export function registerChaosCommand(program: Command): void {
     .option("--report <dir>", "report folder", "reports/chaos")
     .option("--keep", "leave the lab running afterwards")
     .addOption(profileOption())
+    .addOption(imagesOption())
     .action(async (opts, cmd: Command) => {
       const seed = Number(opts.seed);
       const durationSeconds = parseDuration(String(opts.duration));
@@ -51,7 +52,7 @@ export function registerChaosCommand(program: Command): void {
       if (opts.dryRun) return;
       const text = stringify({ name: `chaos-${seed}`, title: `chaos: seed ${seed}, ${durationSeconds} s`, needs: "galera", steps: [{ chaos }] });
       const scenario = parseScenario(text, join(opts.report, `chaos-${seed}.yaml`));
-      const report = await runSession([scenario], { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, reportDir: opts.report, keep: Boolean(opts.keep), profile: opts.profile, signal: cliSignal() });
+      const report = await runSession([scenario], { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, reportDir: opts.report, keep: Boolean(opts.keep), profile: opts.profile, images: opts.images, signal: cliSignal() });
       if (report.interrupted) return;
       const s = report.scenarios.at(-1);
       const c = s?.chaos as { faultsInjected?: number; writes?: Record<string, number>; longestUnavailableSeconds?: number } | undefined;

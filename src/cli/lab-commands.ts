@@ -7,6 +7,8 @@ import { stateDir } from "../util/paths.js";
 import { startLab, openLab, type Lab } from "../lab.js";
 import { ensureEngine } from "../engine/engine.js";
 import { buildImages, listImages } from "../images/build.js";
+import { prepareImages } from "../images/upstream.js";
+import { imagesSummary } from "../images/source.js";
 import { removeLab } from "../hosts/dind/containers.js";
 import { labStatus, renderStatus } from "../checks/status.js";
 import { collectLogs } from "../report/logs.js";
@@ -14,7 +16,7 @@ import { runDoctor, renderDoctor } from "../checks/doctor.js";
 import { Progress } from "../report/progress.js";
 import { loadUserImages, pushUserImages } from "../steps/user-images.js";
 import { cliSignal, EXIT } from "./signals.js";
-import { managersOption, sizeFrom, sizeOption } from "./options.js";
+import { imagesOption, managersOption, sizeFrom, sizeOption } from "./options.js";
 import type { ImageName } from "../images/spec.js";
 
 const labName = (cmd: Command): string => cmd.optsWithGlobals().name as string;
@@ -33,11 +35,13 @@ async function withLab<T>(cmd: Command, fn: (lab: Lab) => Promise<T>): Promise<T
 export function registerLabCommands(program: Command): void {
   program
     .command("setup")
-    .description("install/start the engine and build every image (what the tests need first)")
-    .action(async () => {
+    .description("install/start the engine and build every image (what the tests need first); --images upstream pulls where a registry answers")
+    .addOption(imagesOption())
+    .action(async (opts) => {
       const progress = new Progress();
       const engine = await progress.step("Docker engine", () => ensureEngine((l) => progress.note(l)), (e) => e.version);
-      await progress.step("images", () => buildImages(engine.docker, (l) => progress.note(l)));
+      const set = await progress.step("images", () => prepareImages(engine.docker, { mode: opts.images, log: (l) => progress.note(l), build: "all" }), (s) => s.mode);
+      if (opts.images !== "local") process.stdout.write(`${imagesSummary(set).join("\n")}\n`);
     });
 
   program
@@ -52,6 +56,7 @@ export function registerLabCommands(program: Command): void {
     .option("--force", "with --hosts: take machines that are already in a swarm (they leave it)")
     .addOption(sizeOption())
     .addOption(managersOption())
+    .addOption(imagesOption())
     .action(async (opts, cmd: Command) => {
       const size = sizeFrom(opts);
       const lab = await startLab({
@@ -65,9 +70,11 @@ export function registerLabCommands(program: Command): void {
         subnet: opts.subnet,
         ifExists: opts.replace ? "replace" : opts.reuse ? "reuse" : "fail",
         keep: Boolean(opts.keep),
+        images: opts.images,
         signal: cliSignal(),
       });
       process.stdout.write(`lab ${lab.name} is up: ${lab.nodes.map((h) => `${h.id} (${h.address})`).join(", ")}\n`);
+      if (lab.images && lab.images.asked !== "local") process.stdout.write(`images: ${lab.images.mode} (${lab.images.why}): ${lab.images.images.map((i) => i.name).join(", ")}\n`);
       await lab.close();
     });
 
@@ -148,16 +155,23 @@ export function registerLabCommands(program: Command): void {
       if (report.some((c) => c.verdict === "fail")) process.exitCode = EXIT.failed;
     });
 
-  const images = program.command("images").description("the lab's images, built from Debian packages");
+  const images = program.command("images").description("the lab's images, built from Debian packages (or pulled: --images upstream)");
   images
     .command("build")
-    .description("build images whose inputs changed (tags carry a hash of their inputs)")
-    .argument("[names...]", "base, dind, etcd, galera (default: all)")
-    .action(async (names: string[]) => {
+    .description("build images whose inputs changed (tags carry a hash of their inputs); with --images upstream the base is debian:bookworm pulled from a registry and etcd/galera are the walkthrough's own images, pulled")
+    .argument("[names...]", "base, dind, etcd, galera, registry, machine (default: all)")
+    .addOption(imagesOption())
+    .action(async (names: string[], opts) => {
       const progress = new Progress();
       const { docker } = await ensureEngine((l) => progress.note(l));
-      const built = await buildImages(docker, (l) => progress.note(l), names.length ? (names as ImageName[]) : undefined);
-      for (const b of built) process.stdout.write(`${b.tag}  ${b.built ? `built in ${b.seconds.toFixed(1)}s` : "up to date"}\n`);
+      if (opts.images === "local") {
+        const built = await buildImages(docker, (l) => progress.note(l), names.length ? (names as ImageName[]) : undefined);
+        for (const b of built) process.stdout.write(`${b.tag}  ${b.built ? `built in ${b.seconds.toFixed(1)}s` : "up to date"}\n`);
+        return;
+      }
+      const set = await prepareImages(docker, { mode: opts.images, log: (l) => progress.note(l), build: names.length ? (names as ImageName[]) : "all" });
+      for (const i of set.images) process.stdout.write(`${i.ref}  ${i.id.replace(/^sha256:/, "").slice(0, 12)}  ${i.origin}\n`);
+      process.stdout.write(`${Object.values(set.tags).join(" ")}  (${set.mode}: ${set.baseOrigin})\n`);
     });
   images
     .command("load")

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { PROFILES } from "../scenarios/profile.js";
 import type { SizeInput } from "../hosts/size.js";
+import { DEFAULT_IMAGES_MODE, parseImagesMode, type ImagesMode } from "../images/source.js";
 
 /**
  * --profile: resolved once by commander; anything else is refused with the allowed values. Unset,
@@ -30,3 +31,21 @@ export const allowColocatedOption = () => new Option("--allow-colocated", "allow
 export function sizeFrom(opts: { size?: number; managers?: number; replicas?: number; allowColocated?: boolean }): SizeInput {
   return { hosts: opts.size, managers: opts.managers, replicas: opts.replicas, allowColocated: Boolean(opts.allowColocated) };
 }
+
+/**
+ * --images: where the images come from. local (default): built here from Debian packages, the
+ * lab's names; upstream: pulled from a registry (the lab's own images FROM debian:bookworm, the
+ * walkthrough's elcolio/etcd and percona/percona-xtradb-cluster under its own names); auto:
+ * upstream when a registry answers with them, else local. Anything else: exit 2 naming the value.
+ */
+export const imagesOption = () =>
+  new Option("--images <mode>", "where images come from: local (built here from Debian packages), upstream (pulled from a registry, the walkthrough's own image names) or auto (upstream when a registry answers, else local)")
+    .default(DEFAULT_IMAGES_MODE)
+    .argParser((v: string): ImagesMode => {
+      try {
+        return parseImagesMode(v);
+      } catch (err) {
+        const why = (err as Error).message.replace(/^--images [^:]*: /, "");
+        throw new InvalidArgumentError(`${why[0]!.toUpperCase()}${why.slice(1)}.`);
+      }
+    });

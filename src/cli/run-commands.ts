@@ -3,7 +3,7 @@ import { runSession, allScenarioNames, groupByTimers } from "../scenarios/sessio
 import { loadScenario } from "../scenarios/schema.js";
 import { cliSignal, EXIT } from "./signals.js";
 import { walk, stoppedMessage } from "../walk/walk.js";
-import { allowColocatedOption, managersOption, profileOption, replicasOption, sizeFrom, sizeOption } from "./options.js";
+import { allowColocatedOption, imagesOption, managersOption, profileOption, replicasOption, sizeFrom, sizeOption } from "./options.js";
 import { FORMAT_DOC, stepKindsReference, writeReference } from "../scenarios/docs.js";
 import { LabError } from "../util/errors.js";
 import { describeSize, resolveLabSize, sameSize } from "../hosts/size.js";
@@ -23,11 +23,12 @@ export function registerRunCommands(program: Command): void {
     .addOption(managersOption())
     .addOption(replicasOption())
     .addOption(allowColocatedOption())
+    .addOption(imagesOption())
     .action(async (names: string[], opts, cmd: Command) => {
       const list = opts.all ? groupByTimers(allScenarioNames().map((n) => loadScenario(n, sizeFrom(opts))), opts.profile).map((s) => s.name) : names.length ? names : ["seed"];
-      const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, signal: cliSignal() });
+      const report = await runSession(list, { name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), reportDir: opts.report, keep: Boolean(opts.keep), fresh: Boolean(opts.fresh), profile: opts.profile, images: opts.images, signal: cliSignal() });
       if (report.interrupted) return; // main says so and exits 130/143
-      process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
+      process.stdout.write(`\n${report.ok ? "PASSED" : "FAILED"}: ${report.scenarios.map((s) => `${s.scenario} ${s.ok ? "✓" : "✗"}${s.lostHosts?.length ? ` (lost ${s.lostHosts.map((l) => l.host).join(", ")}: what to check is above and in summary.md)` : ""}`).join(", ")}  (${report.seconds.toFixed(0)} s)\nreport: ${opts.report}/summary.md, report.json, junit.xml\n`);
       process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
     });
 
@@ -45,10 +46,11 @@ export function registerRunCommands(program: Command): void {
     .addOption(managersOption())
     .addOption(replicasOption())
     .addOption(allowColocatedOption())
+    .addOption(imagesOption())
     .action(async (name: string, opts, cmd: Command) => {
       if (opts.lang !== "en" && opts.lang !== "zh") throw new LabError(`--lang must be en or zh, not "${opts.lang}"`);
       const from = opts.from === undefined ? undefined : Number(opts.from);
-      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), signal: cliSignal(), from, profile: opts.profile });
+      const r = await walk(name, { lang: opts.lang, auto: Boolean(opts.auto), reportDir: opts.report, keep: Boolean(opts.keep), name: cmd.optsWithGlobals().name, inventory: cmd.optsWithGlobals().hosts, size: sizeFrom(opts), signal: cliSignal(), from, profile: opts.profile, images: opts.images });
       const report = r.report;
       if (r.stoppedBefore !== undefined) {
         process.stdout.write(`\n${stoppedMessage(name, r, Boolean(opts.keep))}\n`);

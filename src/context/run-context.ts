@@ -8,6 +8,7 @@ import type { RecoveryRecord } from "../faults/recovery.js";
 import type { Rule } from "../faults/grudge.js";
 import type { WriteBucket, WriteOp } from "../faults/history.js";
 import type { Profile } from "../scenarios/profile.js";
+import type { LostHostReport } from "../hosts/lost-host.js";
 
 export interface StepResult {
   index: number;
@@ -135,6 +136,8 @@ export interface ScenarioResult {
   notes: string[];
   /** A chaos step's schedule and figures (report.json `chaos`). */
   chaos?: Record<string, unknown>;
+  /** Hosts lost mid-run (their SSH gone): where, why, what heal skipped there, what to check. */
+  lostHosts?: LostHostReport[];
 }
 
 /** The Galera member count a wait or check expects when its step gives none: the run's ${REPLICAS}, else one per host. */

@@ -54,6 +54,12 @@ export interface FaultKind<F extends z.ZodRawShape = z.ZodRawShape> extends Decl
   check?(spec: z.infer<z.ZodObject<F>> & { kind: string }): Array<{ field: string; message: string }>;
   /** Does this fault take its host's member out of the cluster (for chaos' majority rule)? */
   takesHostOut?: boolean;
+  /**
+   * What it needs of the lab's own Galera image (swarmlab/galera), when it needs something: with
+   * `--images upstream` the walkthrough's Percona image runs instead, and the fault is refused
+   * before the run with this reason.
+   */
+  needsLabImage?: string;
 }
 
 // Identity helpers: they only let TypeScript infer the step's type from `fields`.

@@ -82,9 +82,9 @@ export function commandPath(cmd: string, here: MachineFacts): string | undefined
 /** The one line `swarmlab setup` (and any base build) gives when debootstrap cannot run here. */
 export function debootstrapUnavailable(here: Pick<MachineFacts, "platform">, missing?: "not-installed"): string {
   if (missing === "not-installed") {
-    return "debootstrap is not installed on this machine: apt-get install debootstrap (as root), or build the base elsewhere or use --images upstream (not yet available)";
+    return "debootstrap is not installed on this machine: apt-get install debootstrap (as root), or build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)";
   }
-  return `debootstrap is not available here (${here.platform}): build the base elsewhere or use --images upstream (not yet available)`;
+  return `debootstrap is not available here (${here.platform}): build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)`;
 }
 
 /** The one line why the image base cannot be built here, or undefined when debootstrap can run. */
@@ -154,9 +154,9 @@ export function engineLocality(info: EngineInfo | undefined, here: MachineFacts)
 
   const debootstrapAt = linux ? commandPath("debootstrap", here) : undefined;
   const debootstrap: FacilityState = !linux
-    ? missing("debootstrap", `debootstrap needs Linux, this machine is ${here.platform}`, "build the base elsewhere or use --images upstream (not yet available)")
+    ? missing("debootstrap", `debootstrap needs Linux, this machine is ${here.platform}`, "build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)")
     : !debootstrapAt
-      ? missing("debootstrap", "debootstrap is not installed", `${debianLike ? "apt-get install debootstrap (as root), " : ""}or build the base elsewhere or use --images upstream (not yet available); needed only while the base image is missing`)
+      ? missing("debootstrap", "debootstrap is not installed", `${debianLike ? "apt-get install debootstrap (as root), " : ""}or build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap); needed only while the base image is missing`)
       : { facility: "debootstrap", available: true, detail: `${debootstrapAt}: the base rootfs is made here and streamed to the engine with \`docker import\`${local ? "" : " (works for an engine elsewhere too)"}` };
 
   const volumePaths: FacilityState = local

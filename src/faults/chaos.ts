@@ -160,7 +160,7 @@ export async function runChaos(ctx: RunContext, o: ChaosOptions, opts: { syncedT
             continue;
           }
           rec.error = (err as Error).message.split("\n")[0];
-          throw new LabError(`chaos entry ${ev.entry.index} (${rec.fault}) could not be applied: ${(err as Error).message}`);
+          throw new LabError(`chaos entry ${ev.entry.index} (${rec.fault}) could not be applied: ${(err as Error).message}`, { cause: err });
         }
       } else {
         const f = active.get(ev.entry.index);

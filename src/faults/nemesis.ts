@@ -10,7 +10,7 @@ import { runningTaskIds, serviceTasks } from "../checks/galera.js";
 import { swarmView } from "../checks/swarm-view.js";
 import { startWorkload, type WorkloadOptions } from "./workload.js";
 import { noteFault, noteHeal } from "./recovery.js";
-import { faultsToHeal } from "./active.js";
+import { HealIncompleteError, HealSkips, faultsToHeal } from "./active.js";
 import { startHost } from "./power.js";
 import { LabError } from "../util/errors.js";
 import { withinSeconds } from "../util/wait.js";
@@ -94,11 +94,26 @@ export async function healFaults(ctx: RunContext, which: "all" | string = "all")
   return healActive(ctx, faultsToHeal(ctx.faults.active, which), which === "all" ? "heal" : `heal ${which}`);
 }
 
-/** Heals exactly these active faults (a chaos schedule heals one at a time). */
+/**
+ * Heals exactly these active faults (a chaos schedule heals one at a time). A host lost on the way
+ * (its SSH gone) is skipped from then on, with a note, so the others are healed and nothing waits
+ * on it; the heal then fails naming it (HealIncompleteError, which carries the lost hosts).
+ */
 export async function healActive(ctx: RunContext, selected: ActiveFault[], label: string): Promise<Record<string, unknown>> {
   const book = ctx.faults;
   const done: string[] = [];
   const errors: string[] = [];
+  const skips = new HealSkips();
+  /** Runs one piece of heal work on `host`, unless that host is lost; a lost host's work is skipped, not failed. */
+  const onHost = async (host: string, what: string, work: () => Promise<void>, problem: (e: Error) => string): Promise<void> => {
+    if (skips.isLost(host)) return skips.skip(host, what);
+    try {
+      await work();
+    } catch (e) {
+      if (skips.lostBy(e).length) skips.skip(host, what);
+      else errors.push(problem(e as Error));
+    }
+  };
   const chosen = [...selected];
   const healedRecords = chosen.map((f) => f.record);
   book.active = book.active.filter((f) => !chosen.includes(f));
@@ -107,44 +122,42 @@ export async function healActive(ctx: RunContext, selected: ActiveFault[], label
     const f = chosen.pop()!;
     stopped.push(...f.stopped);
     for (const r of [...f.rules].reverse()) {
-      try {
+      const text = ruleText(r).replace(" -I ", " -D ");
+      await onHost(r.host, text, async () => {
         await iptables(ctx, "-D", r);
-        done.push(ruleText(r).replace(" -I ", " -D "));
-      } catch (e) {
-        errors.push((e as Error).message.split("\n")[0]!);
-      }
+        done.push(text);
+      }, (e) => e.message.split("\n")[0]!);
     }
     if (f.undo) {
       try {
         done.push(...(await f.undo()));
       } catch (e) {
-        errors.push(`${f.record.fault}: ${(e as Error).message.split("\n")[0]!}`);
+        const lost = skips.lostBy(e);
+        for (const h of lost) skips.skip(h, `undo of ${f.record.fault}`);
+        if (!lost.length) errors.push(`${f.record.fault}: ${(e as Error).message.split("\n")[0]!}`);
       }
     }
     for (const h of f.paused) {
-      try {
+      await onHost(h, `unpause ${h}`, async () => {
         await ctx.lab.power(h, "resume");
         done.push(`unpaused ${h}`);
-      } catch (e) {
-        errors.push(`${h}: ${(e as Error).message.split("\n")[0]!}`);
-      }
+      }, (e) => `${h}: ${e.message.split("\n")[0]!}`);
     }
   }
   // Stopped hosts come back together: one back long before the others would give raft its
   // majority early, and swarm would move the others' tasks onto it.
   await Promise.all(
-    stopped.map(async (h) => {
-      try {
+    stopped.map((h) =>
+      onHost(h, `start ${h}`, async () => {
         await startHost(ctx, h);
         done.push(`started ${h}`);
-      } catch (e) {
-        errors.push(`${h}: ${(e as Error).message.split("\n")[0]!}`);
-      }
-    }),
+      }, (e) => `${h}: ${e.message.split("\n")[0]!}`),
+    ),
   );
   noteHeal(ctx.recoveries, Date.now(), healedRecords);
-  ctx.timeline.push({ at: new Date().toISOString(), what: label, data: done });
+  const skipped = skips.any ? { skipped: skips.skipped() } : {};
+  ctx.timeline.push({ at: new Date().toISOString(), what: label, data: skips.any ? { healed: done, ...skipped } : done });
   if (book.workload && !book.active.length && !book.keepWorkload) await book.workload.stop();
-  if (errors.length) throw new LabError(`heal left work undone: ${errors.join("; ")}`);
+  if (errors.length || skips.any) throw new HealIncompleteError(done, skips, errors);
   return { healed: done };
 }

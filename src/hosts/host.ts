@@ -63,6 +63,8 @@ export interface HostProvider {
   supports(feature: ProviderFeature): boolean;
   /** Rules put above every fault's rules on a host, so the lab never cuts itself off (SSH, the controller). */
   guardRules?(host: string): Promise<import("../faults/grudge.js").Rule[]>;
+  /** Hosts declared lost mid-run (SSH gone, one reconnect failed) at or after `since` (ms) and not reached since: ssh only. */
+  lostHosts?(since?: number): import("./lost-host.js").HostUnreachableError[];
   /** Closes connections (SSH) so the process can exit. */
   close?(): Promise<void>;
   /** Why a feature is missing, for the refusal. */

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { tmpdir } from "node:os";
 import tar from "tar-fs";
@@ -9,6 +10,14 @@ import { run } from "../util/run.js";
 import { stateDir } from "../util/paths.js";
 import type { Log } from "../engine/engine.js";
 import { baseBuildBlocker, thisMachine } from "../engine/locality.js";
+import { upstreamBaseDockerfile } from "./source.js";
+
+/**
+ * Where the lab's base image comes from: debootstrap on this machine (`--images local`), or a
+ * Debian image pulled from a registry (`--images upstream`; its ID is part of every tag above it).
+ */
+export type BaseOrigin = { kind: "debootstrap" } | { kind: "upstream"; ref: string; id: string };
+export const DEBOOTSTRAP: BaseOrigin = { kind: "debootstrap" };
 
 export interface BuiltImage {
   name: ImageName;
@@ -63,47 +72,77 @@ async function buildFromDockerfile(docker: Docker, spec: ImageSpec, tag: string,
       mkdirSync(dirname(join(ctx, dest)), { recursive: true });
       cpSync(src, join(ctx, dest));
     }
-    const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, {
-      t: tag,
-      buildargs: { BASE: parent },
-      rm: true,
-      forcerm: true,
-      labels: { "swarmlab.image": spec.name },
-    });
-    const lines: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null, output: Array<{ error?: string; errorDetail?: { message: string } }>) => {
-          const failure = err?.message ?? output.find((o) => o.error)?.error;
-          if (failure) reject(new LabError(`docker build of ${tag} failed: ${failure}\n${lines.slice(-25).join("")}`));
-          else resolve();
-        },
-        (event: { stream?: string }) => {
-          if (event.stream) lines.push(event.stream);
-        },
-      );
-    });
+    await dockerBuild(docker, ctx, tag, parent, spec.name);
     log(`built ${tag}`);
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
 }
 
-/** The tag an image has for its current inputs: repo:hash, where the hash covers its parent's tag. */
-export function tagOf(name: ImageName): string {
+/** The base in upstream mode: the pulled Debian image with the debootstrap base's apt setup (no debootstrap here). */
+async function buildUpstreamBase(docker: Docker, tag: string, from: string, log: Log): Promise<void> {
+  const ctx = mkdtempSync(join(tmpdir(), "swarmlab-base-upstream-"));
+  try {
+    writeFileSync(join(ctx, "Dockerfile"), upstreamBaseDockerfile(debianMirror()));
+    log(`the base FROM ${from} (pulled), apt on ${debianMirror()}`);
+    await dockerBuild(docker, ctx, tag, from, "base");
+    log(`built ${tag}`);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+/** `docker build` of a context folder with BASE=parent, through the engine's API; its last lines on failure. */
+async function dockerBuild(docker: Docker, ctx: string, tag: string, parent: string, name: string): Promise<void> {
+  const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    buildargs: { BASE: parent },
+    rm: true,
+    forcerm: true,
+    labels: { "swarmlab.image": name },
+  });
+  const lines: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: Array<{ error?: string; errorDetail?: { message: string } }>) => {
+        const failure = err?.message ?? output.find((o) => o.error)?.error;
+        if (failure) reject(new LabError(`docker build of ${tag} failed: ${failure}\n${lines.slice(-25).join("")}`));
+        else resolve();
+      },
+      (event: { stream?: string }) => {
+        if (event.stream) lines.push(event.stream);
+      },
+    );
+  });
+}
+
+/**
+ * The tag an image has for its current inputs: repo:hash, where the hash covers its parent's tag.
+ * An upstream base hashes the pulled image's ID and its Dockerfile instead of the rootfs script,
+ * so every image above it gets tags of its own.
+ */
+export function tagOf(name: ImageName, origin: BaseOrigin = DEBOOTSTRAP): string {
   const spec = IMAGE_SPECS[name];
-  const parent = spec.dependsOn ? tagOf(spec.dependsOn) : undefined;
+  if (name === "base" && origin.kind === "upstream") {
+    const h = createHash("sha256").update(`swarmlab-image-v1\nbase-upstream\n${origin.ref}\n${origin.id}\n${upstreamBaseDockerfile(debianMirror())}`).digest("hex").slice(0, 12);
+    return `${spec.repo}:${h}`;
+  }
+  const parent = spec.dependsOn ? tagOf(spec.dependsOn, origin) : undefined;
   const extra = name === "base" ? debianMirror() : "";
   return `${spec.repo}:${inputHash(spec, parent, extra)}`;
 }
 
-export function currentTags(): Record<ImageName, string> {
-  return { base: tagOf("base"), dind: tagOf("dind"), etcd: tagOf("etcd"), galera: tagOf("galera"), registry: tagOf("registry"), machine: tagOf("machine") };
+export function currentTags(origin: BaseOrigin = DEBOOTSTRAP): Record<ImageName, string> {
+  return { base: tagOf("base", origin), dind: tagOf("dind", origin), etcd: tagOf("etcd", origin), galera: tagOf("galera", origin), registry: tagOf("registry", origin), machine: tagOf("machine", origin) };
 }
 
-/** Builds every image whose input hash has no image yet; unchanged images are not rebuilt. */
-export async function buildImages(docker: Docker, log: Log, only?: ImageName[]): Promise<BuiltImage[]> {
+/**
+ * Builds every image whose input hash has no image yet; unchanged images are not rebuilt. With an
+ * upstream origin the base is the pulled Debian image set up for apt (no debootstrap), and no
+ * `:latest` names are moved (they stay the debootstrap-based images people use by hand).
+ */
+export async function buildImages(docker: Docker, log: Log, only?: ImageName[], origin: BaseOrigin = DEBOOTSTRAP): Promise<BuiltImage[]> {
   const results: BuiltImage[] = [];
   const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera", "registry", "machine"]);
   for (const name of [...wanted]) {
@@ -113,18 +152,19 @@ export async function buildImages(docker: Docker, log: Log, only?: ImageName[]):
   for (const name of ["base", "dind", "etcd", "galera", "registry", "machine"] as ImageName[]) {
     if (!wanted.has(name)) continue;
     const spec = IMAGE_SPECS[name];
-    const tag = tagOf(name);
+    const tag = tagOf(name, origin);
     const t0 = Date.now();
     if (await imageExists(docker, tag)) {
       results.push({ name, tag, built: false, seconds: 0 });
       continue;
     }
     log(`building ${tag}`);
-    if (name === "base") await buildBase(spec, tag, log);
-    else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!), log);
+    if (name === "base" && origin.kind === "upstream") await buildUpstreamBase(docker, tag, origin.ref, log);
+    else if (name === "base") await buildBase(spec, tag, log);
+    else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!, origin), log);
     // A stable name as well, for people who use the images by hand.
     const [repo] = tag.split(":");
-    await docker.getImage(tag).tag({ repo: repo!, tag: "latest" });
+    if (origin.kind === "debootstrap") await docker.getImage(tag).tag({ repo: repo!, tag: "latest" });
     results.push({ name, tag, built: true, seconds: (Date.now() - t0) / 1000 });
   }
   return results;

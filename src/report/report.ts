@@ -5,6 +5,8 @@ import type { ScenarioResult } from "../context/run-context.js";
 import { recoveryRows } from "../faults/recovery.js";
 import { timelineHtml } from "./timeline.js";
 import { summariseDetails } from "./details.js";
+import { lostHostsMarkdown } from "../hosts/lost-host.js";
+import { imagesSummary, type ImageSet } from "../images/source.js";
 
 export interface RunReport {
   lab: string;
@@ -19,6 +21,11 @@ export interface RunReport {
   interrupted?: boolean;
   /** The last chaos step's schedule and figures (`chaos.schedule`), when a run had one. */
   chaos?: Record<string, unknown>;
+  /**
+   * Which images ran (--images): the mode and why, and for each image the name the commands used,
+   * its image ID and where it came from (built here from Debian packages, or pulled from a registry).
+   */
+  images?: Pick<ImageSet, "asked" | "mode" | "why" | "images" | "baseOrigin">;
 }
 
 const xml = (s: string) =>
@@ -58,6 +65,7 @@ function chaosSummary(c: Record<string, unknown>): string[] {
 
 export function markdownSummary(report: RunReport): string {
   const out: string[] = [`# swarmlab run: ${report.ok ? "PASSED" : "FAILED"}`, "", `Lab \`${report.lab}\`${report.profile && report.profile !== "walkthrough" ? `, ${report.profile} profile` : ""}, started ${report.startedAt}, ${report.seconds.toFixed(1)} s.`, ""];
+  if (report.images) out.push("## Images", "", ...imagesSummary(report.images), "");
   if (report.setup.length) {
     out.push("## Set-up", "", "| step | seconds |", "| --- | --- |", ...report.setup.map((s) => `| ${s.title} | ${s.seconds.toFixed(1)} |`), "");
   }
@@ -74,6 +82,7 @@ export function markdownSummary(report: RunReport): string {
     for (const x of changed) out.push(`- Changed by the runner in step ${x.index + 1}: ${x.changed}`);
     for (const n of s.notes) out.push(`- ${n}`);
     for (const x of s.steps.filter((y) => !y.ok)) out.push("", `### Failure in step ${x.index + 1}`, "", "```", x.error ?? "", "```");
+    if (s.lostHosts?.length) out.push(...lostHostsMarkdown(s.lostHosts));
     if (Object.keys(s.figures).length) {
       out.push("", "| figure | value |", "| --- | --- |", ...Object.entries(s.figures).map(([k, v]) => `| ${k} | ${v.toFixed(1)} s |`));
     }

@@ -18,6 +18,9 @@ import { nextPauseMs, sleep } from "../util/wait.js";
 import { applyProfile, type Profile } from "./profile.js";
 import { compareOutputs } from "../walk/compare.js";
 import { writeBuckets } from "../faults/history.js";
+import { LostHostBook } from "./lost-hosts.js";
+import { upstreamRefusal, withImageNames } from "./images-mode.js";
+import { namesOf } from "../images/source.js";
 
 export type { ScenarioResult };
 
@@ -222,6 +225,9 @@ async function runStepUntilAborted(ctx: RunContext, step: Step, r: StepResult): 
 }
 
 export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+  // --images upstream runs the walkthrough's Percona image: a fault that needs the lab's own is refused before any step.
+  const refused = lab.images?.mode === "upstream" ? upstreamRefusal(scenario) : undefined;
+  if (refused) throw new LabError(refused.message, { hint: refused.hint });
   const t0 = Date.now();
   const ctx = await newRunContext(lab, { ...opts, vars: scenario.env, baseDir: opts.baseDir ?? dirname(scenario.file), replicas: opts.replicas ?? scenario.labSize?.replicas });
   const notes: string[] = [];
@@ -230,10 +236,14 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
   const results: StepResult[] = [];
   let failed = false;
   let interrupted = false;
+  /** Hosts lost mid-run (SSH gone): the failure names them, heal skips them, the report says what to check. */
+  const lost = new LostHostBook(lab.provider, lab.name, t0);
   const sampler = startSampler(ctx);
   let samples: Awaited<ReturnType<typeof sampler.stop>> = [];
   try {
-    for (const [index, step] of scenario.steps.entries()) {
+    for (const [index, fileStep] of scenario.steps.entries()) {
+      // --images upstream: commands and expectations name the walkthrough's own images (also what walk shows).
+      const { step, note: renamed } = withImageNames(fileStep, namesOf(lab.images));
       if (ctx.signal.aborted) {
         interrupted = true;
         break;
@@ -268,9 +278,11 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
           r.error = `interrupted (${(ctx.signal.reason as Error)?.message ?? "aborted"})`;
         } else {
           r.error = (err as Error).message;
+          lost.fromStep(r, err);
           failed = true;
         }
       }
+      if (renamed) r.changed = [renamed, r.changed].filter(Boolean).join("; ");
       r.seconds = (Date.now() - s0) / 1000;
       opts.progress.end(r.ok, r.ok ? "" : `\n      ${r.error?.split("\n").join("\n      ")}`);
       if (!interrupted) await opts.afterStep?.(step, r);
@@ -279,7 +291,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
   } finally {
     // Teardown always heals, even after a failed check or an interrupt (heal itself is never aborted).
     if (ctx.faults.active.length) {
-      const healed = await healFaults(ctx).catch((e: Error) => ({ error: e.message }));
+      const healed = await healFaults(ctx).catch((e: Error) => lost.fromHeal(e));
       notes.push(`teardown healed the faults still active: ${JSON.stringify(healed)}`);
     }
     await ctx.faults.workload?.stop();
@@ -288,6 +300,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
   // A chaos run notes Synced only once, at its end: the sampler's pictures give each fault its own.
   if (ctx.chaos) syncedFromSamples(ctx.recoveries, samples, replicasOf(ctx));
   if (interrupted) notes.push(`interrupted after ${results.filter((r) => r.ok).length} of ${scenario.steps.length} steps`);
+  for (const line of lost.notes()) opts.progress.note(line);
+  if (lost.any) failed = true;
   return {
     scenario: scenario.name,
     title: scenario.title,
@@ -304,5 +318,6 @@ export async function runScenario(lab: Lab, scenario: Scenario, opts: RunScenari
     writes: writeBuckets(ctx.faults.workload?.history ?? [], 5000),
     notes,
     ...(ctx.chaos ? { chaos: ctx.chaos } : {}),
+    ...(lost.any ? { lostHosts: lost.report() } : {}),
   };
 }

@@ -13,6 +13,9 @@ import { DEFAULT_LAB } from "../hosts/naming.js";
 import { isAbort } from "../util/errors.js";
 import { describeSize, resolveLabSize, sameSize, type LabSize, type SizeInput } from "../hosts/size.js";
 import { labHostNames } from "../context/fields.js";
+import { parseImagesMode, type ImagesMode } from "../images/source.js";
+import { upstreamRefusal } from "./images-mode.js";
+import { LabError } from "../util/errors.js";
 
 export function allScenarioNames(): string[] {
   return readdirSync(scenariosDir)
@@ -36,6 +39,8 @@ export interface SessionOptions {
   inventory?: string;
   /** The lab's size for scenarios that do not say their own (--size, --managers, --replicas, --allow-colocated). */
   size?: SizeInput;
+  /** Where the images come from (--images local|upstream|auto; default local). `auto` is decided once, by the first lab. */
+  images?: ImagesMode;
 }
 
 /** The timers a scenario runs with: an explicit --profile, else the file's own `profile`, else the walkthrough's defaults. */
@@ -103,6 +108,10 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
   const scenarios: Scenario[] = names.map((n) => (typeof n === "string" ? loadScenario(n, opts.size) : n));
   const sizeOf = (s: Scenario): LabSize => s.labSize ?? defaultSize;
   for (const s of scenarios) if (s.size && !sameSize(sizeOf(s), defaultSize)) progress.note(`${s.name} runs on its own size: ${describeSize(sizeOf(s))}`);
+  // With the walkthrough's images asked for, a scenario that needs the lab's own is refused before anything is made.
+  let images = parseImagesMode(opts.images);
+  const refusals = images === "upstream" ? scenarios.map(upstreamRefusal).filter((r) => r !== undefined) : [];
+  if (refusals.length) throw new LabError(refusals.map((r) => r.message).join("\n"), { hint: refusals[0]!.hint });
   const t0 = Date.now();
   const report: RunReport = { lab: opts.name ?? DEFAULT_LAB, profile: opts.profile ?? "walkthrough", ok: true, startedAt: new Date(t0).toISOString(), seconds: 0, scenarios: [], setup: [] };
   let lab: Lab | undefined;
@@ -153,8 +162,13 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       left = undefined;
       if (lab) await lab.down();
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
-      lab = await startLab({ name: opts.name, inventory: opts.inventory, hosts: size.hosts, managers: size.managers, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep });
+      lab = await startLab({ name: opts.name, inventory: opts.inventory, hosts: size.hosts, managers: size.managers, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep, images });
       lab.removeOnDispose = !opts.keep;
+      // What ran: recorded once; auto is decided by the first lab, the next ones take its answer.
+      if (lab.images && !report.images) {
+        report.images = { asked: lab.images.asked, mode: lab.images.mode, why: lab.images.why, images: lab.images.images, baseOrigin: lab.images.baseOrigin };
+        images = lab.images.mode;
+      }
       // Up, with these timers once its seed has run; the seed's cluster only once that passed.
       left = { size, profile, galera: false };
       const defaultSized = sameSize(size, resolveLabSize({}, labHostNames().length));

@@ -6,8 +6,12 @@
  */
 import type { Host } from "../hosts/host.js";
 
-/** What the registry needs of a lab: its hosts, the first one the manager. (Not the Lab: steps sit below it.) */
-type Lab = { manager: Host; nodes: readonly Host[] };
+/**
+ * What the registry needs of a lab: its hosts, the first one the manager, and the tag of the
+ * registry image its images were built with (--images upstream builds it FROM a pulled Debian).
+ * (Not the Lab: steps sit below it.)
+ */
+type Lab = { manager: Host; nodes: readonly Host[]; images?: { tags: { registry: string } } };
 import { tagOf } from "../images/build.js";
 import { loadImagesIntoHosts } from "./images.js";
 import { waitFor } from "../util/wait.js";
@@ -32,7 +36,7 @@ export async function registryUp(lab: Lab): Promise<boolean> {
 export async function startRegistry(lab: Lab, signal?: AbortSignal): Promise<string> {
   const address = registryAddress(lab);
   if (await registryUp(lab)) return address;
-  const tag = tagOf("registry");
+  const tag = lab.images?.tags.registry ?? tagOf("registry");
   await loadImagesIntoHosts([{ tag, hosts: [lab.manager] }]);
   await lab.manager.docker(["rm", "-f", REGISTRY_CONTAINER], { allowFailure: true });
   await lab.manager.docker(["run", "-d", "--name", REGISTRY_CONTAINER, "--restart", "always", "-p", `${REGISTRY_PORT}:5000`, "-v", "swarmlab-registry:/var/lib/docker-registry", tag]);

@@ -30,6 +30,7 @@ import { runScenario } from "../scenarios/runner.js";
 import { allScenarioNames } from "../scenarios/session.js";
 import { faultKindOf, loadScenario, startState, type Scenario } from "../scenarios/schema.js";
 import { PROFILES, type Profile } from "../scenarios/profile.js";
+import { IMAGES_MODES, type ImagesMode } from "../images/source.js";
 import { FAULTS } from "../faults/kinds/index.js";
 import { readCompose } from "../hosts/compose.js";
 import { DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
@@ -98,6 +99,7 @@ export class GaleraSwarm {
   private labName = DEFAULT_SWARM_NAME;
   private signal?: AbortSignal;
   private reportDir?: string;
+  private images: ImagesMode = "local";
 
   /** How many hosts: 1 to the compose file's count (docker-compose.dind.yml: 3). */
   withHosts(n: number): this {
@@ -106,6 +108,19 @@ export class GaleraSwarm {
       throw new GaleraSwarmConfigError("withHosts", n, range(1, hosts.length), `a lab has 1 to ${hosts.length} hosts (docker-compose.dind.yml defines ${hosts.join(", ")})`);
     }
     this.hostCount = n;
+    return this;
+  }
+
+  /**
+   * Where the images come from: "local" (default: built here from Debian packages), "upstream"
+   * (pulled from a registry, the walkthrough's own elcolio/etcd and percona/percona-xtradb-cluster)
+   * or "auto" (upstream when a registry answers with them, else local).
+   */
+  withImages(mode: ImagesMode): this {
+    if (!(IMAGES_MODES as readonly string[]).includes(mode)) {
+      throw new GaleraSwarmConfigError("withImages", mode, IMAGES_MODES, `not an images mode${didYouMean(String(mode), IMAGES_MODES)}`);
+    }
+    this.images = mode;
     return this;
   }
 
@@ -184,6 +199,7 @@ export class GaleraSwarm {
       swarm: need.state === "swarm",
       registry: need.registry && need.state === "swarm",
       ifExists: "replace",
+      images: this.images,
       progress,
       signal,
     });
@@ -416,6 +432,7 @@ export class StartedGaleraSwarm implements AsyncDisposable {
       seconds: (Date.now() - Date.parse(this.started.startedAt)) / 1000,
       scenarios,
       setup: this.started.setup,
+      ...(this.lab.images ? { images: { asked: this.lab.images.asked, mode: this.lab.images.mode, why: this.lab.images.why, images: this.lab.images.images, baseOrigin: this.lab.images.baseOrigin } } : {}),
     };
     const out = resolve(dir);
     const files = writeReport(out, report);

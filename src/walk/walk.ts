@@ -12,6 +12,7 @@ import { LabError } from "../util/errors.js";
 import { colourOn } from "../util/colour.js";
 import type { Profile } from "../scenarios/profile.js";
 import type { SizeInput } from "../hosts/size.js";
+import type { ImagesMode } from "../images/source.js";
 import { explanation, labels, renderAfter, renderBefore, type Lang } from "./render.js";
 
 export interface WalkOptions {
@@ -31,6 +32,8 @@ export interface WalkOptions {
   inventory?: string;
   /** The lab's size, unless the scenario says its own (--size, --managers, --replicas). */
   size?: SizeInput;
+  /** Where the images come from (--images local|upstream|auto). */
+  images?: ImagesMode;
 }
 
 export interface WalkResult {
@@ -114,6 +117,7 @@ export async function walk(scenarioName: string, opts: WalkOptions): Promise<Wal
     profile: opts.profile,
     inventory: opts.inventory,
     size: opts.size,
+    images: opts.images,
     progress,
     signal,
     hooks: {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allScenarioNames } from "../../src/scenarios/session.js";
 import { runSession } from "../../src/scenarios/session.js";
+import { SUITE_SCENARIOS } from "../../src/scenarios/suite-list.js";
 import type { RunReport } from "../../src/report/report.js";
 import type { ScenarioResult } from "../../src/context/run-context.js";
 import { labelled, renderPage, TEST_LAB } from "./helpers.js";
@@ -15,26 +16,14 @@ import { compareOutputs } from "../../src/walk/compare.js";
 import { resolve } from "node:path";
 import { statSync } from "node:fs";
 
-// The order keeps the lab reusable as long as possible. Four scenarios reschedule a task and so
-// leave two on one host (quorum-loss, host-pause, node-stop, leader-loss): each ends a run of
-// scenarios on one lab, so three new labs (new hosts and the seed, ~30-40 s each) are the least
-// there can be. The scenarios with `profile: tuned` share one of those labs, seeded with the tuned
-// timers, and end with quorum-loss, so their timers cost no extra lab (see reuseVerdict).
-const SCENARIOS = [
-  // the walkthrough's timers, from the seed itself
-  "seed", "gcomm-no-address", "partition-gossip", "slow-link", "clock-skew", "dns-outage", "chaos-short",
-  "bootstrap-race", "service-name-vs-tasks", "mtu-drop", "rolling-restart", "clean-shutdown",
-  "early-dns-answer", "stale-address", "whole-cluster-crash", "host-pause",
-  // profile: tuned, on a lab of their own
-  "partition-vxlan", "partition-swarm-ports", "asymmetric-partition", "process-freeze", "quorum-loss",
-  // the walkthrough's timers again, one new lab each
-  "node-stop", "leader-loss",
-];
+// The list, its order and why, are in src/scenarios/suite-list.ts: the bench runs the same list
+// once for its suiteSeconds.
+const SCENARIOS = SUITE_SCENARIOS;
 const DIR = "reports/test-scenarios";
 let report: RunReport;
 
 beforeAll(async () => {
-  report = await runSession(SCENARIOS, { name: TEST_LAB, reportDir: DIR });
+  report = await runSession([...SCENARIOS], { name: TEST_LAB, reportDir: DIR });
 }, 80 * 60_000);
 
 function scenario(name: string): ScenarioResult {

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import Docker from "dockerode";
+import ssh2 from "ssh2";
+import { parse } from "yaml";
 
 const MACHINES = "swarmlab-machines";
 const LAB = "swarmlab-ssh";
@@ -26,6 +28,26 @@ async function onMachine(machine: string, cmd: string): Promise<string> {
   stream.on("data", (d: Buffer) => (out += d.toString("utf8").replace(/[\x00-\x08]/g, "")));
   await new Promise((r) => stream.on("end", r));
   return out.trim();
+}
+
+/** A machine of the inventory `machines up` wrote: where it is and the key that reaches it. */
+function machineOf(name: string): { address: string; ssh: { user: string; port: number; key: string } } {
+  const inv = parse(readFileSync(inventory, "utf8")) as { hosts: Array<{ name: string; address: string; ssh: { user: string; port: number; key: string } }> };
+  return inv.hosts.find((h) => h.name === name)!;
+}
+
+/** Whether the machine's sshd greets and lets the lab's key in (from this process, not the lab). */
+function sshAnswers(name: string): Promise<boolean> {
+  const m = machineOf(name);
+  return new Promise((resolve) => {
+    const c = new ssh2.Client();
+    c.once("ready", () => {
+      c.end();
+      resolve(true);
+    });
+    c.once("error", () => resolve(false));
+    c.connect({ host: m.address, port: m.ssh.port, username: m.ssh.user, privateKey: readFileSync(m.ssh.key), readyTimeout: 5000 });
+  });
 }
 
 afterAll(async () => {
@@ -90,6 +112,93 @@ describe("the ssh provider on stand-in machines", () => {
       expect(await onMachine(m, "iptables-save | grep -c -- '--comment swarmlab' || true")).toBe("0");
       expect(await onMachine(m, "docker images -q | wc -l")).toBe("0");
       expect(await onMachine(m, `test -d /var/lib/swarmlab/${LAB} && echo yes || echo no`)).toBe("no");
+    }
+  });
+
+  it("losing SSH to docker3 mid-run: the run fails naming docker3, heals docker1 and docker2, says what to check; down cleans up once it is back", async () => {
+    // A partition with rules on all three machines, then a long command on docker3 while its sshd freezes.
+    const scenario = join(dir, "lost-host.yaml");
+    writeFileSync(
+      scenario,
+      [
+        "name: lost-host",
+        "title: docker3's sshd freezes in the middle of a partition",
+        "needs: swarm",
+        "steps:",
+        "  - name: cut docker3 off from docker1 and docker2 (rules on all three machines)",
+        "    fault: { kind: split, groups: [[docker1, docker2], [docker3]] }",
+        "  - on: docker3",
+        "    run: sleep 97",
+        "    timeout: 150",
+        "  - heal: all",
+        "",
+      ].join("\n"),
+    );
+    const report = join(dir, "report-lost-host");
+    const machine3 = new Docker().getContainer(`${MACHINES}-docker3`);
+    const addr3 = machineOf("docker3").address.replace(/\./g, "\\.");
+    let finished = false;
+    // --keep: the lab stays, so docker1's and docker2's rules being gone is heal's doing, not down's.
+    const run = swarmlab(["--hosts", inventory, "--name", LAB, "run", scenario, "--keep", "--report", report], NO_ENGINE).finally(() => (finished = true));
+    let frozen = false;
+    try {
+      // The fault is in place once `sleep 97` runs on docker3 (the step after it).
+      const deadline = Date.now() + 10 * 60_000;
+      while (!finished && Date.now() < deadline && (await onMachine("docker3", "ps -eo args= | grep -cx 'sleep 97' || true")) === "0") await new Promise((r) => setTimeout(r, 500));
+      expect(finished, "the run ended before its long command began").toBe(false);
+      // sshd is the machine's PID 1 (the listener): SIGSTOP reaches a namespace's init only from outside
+      // it, so the outer engine sends it; the per-connection sshd processes are stopped from inside.
+      await machine3.kill({ signal: "SIGSTOP" });
+      frozen = true;
+      await onMachine("docker3", "pkill -STOP -x sshd; pkill -STOP -x sshd-session; true");
+      const r = await run;
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(r.exitCode, out.slice(-4000)).toBe(1);
+      // The step's error and the final line name docker3; the terminal says what to check there.
+      expect(r.stderr).toMatch(/docker3 lost: SSH to root@[\d.]+:22 broke while it ran `sleep 97`: no answer to SSH keepalives/);
+      expect(r.stderr).toMatch(/what to check on docker3 \(root@/);
+      expect(r.stderr).toMatch(new RegExp(`ssh -i \\S+ -p 22 root@${addr3} true`));
+      expect(r.stderr).toMatch(new RegExp(`ping -c 3 ${addr3}`));
+      expect(r.stderr).toMatch(/systemctl status ssh/);
+      expect(r.stdout).toMatch(/FAILED: lost-host ✗ \(lost docker3/);
+      type Lost = { host: string; healSkipped: string[]; whatToCheck: string[] };
+      const json = JSON.parse(readFileSync(join(report, "report.json"), "utf8")) as { ok: boolean; scenarios: Array<{ scenario: string; ok: boolean; steps: Array<{ title: string; ok: boolean; error?: string; seconds: number }>; lostHosts?: Lost[] }> };
+      const s = json.scenarios.find((x) => x.scenario === "lost-host")!;
+      expect(s.ok).toBe(false);
+      const failed = s.steps.find((x) => !x.ok)!;
+      expect(failed.title).toBe("docker3: sleep 97");
+      expect(failed.error).toMatch(/^docker3 lost: /);
+      // Noticed by keepalives and one reconnect, not by the command ending (97 s) or its timeout (150 s).
+      expect(failed.seconds).toBeLessThan(90);
+      expect(s.lostHosts?.map((l) => l.host)).toEqual(["docker3"]);
+      expect(s.lostHosts![0]!.healSkipped.length, "heal skipped docker3's rules").toBeGreaterThan(0);
+      expect(s.lostHosts![0]!.whatToCheck.join("\n")).toMatch(/systemctl status ssh/);
+      const summary = readFileSync(join(report, "summary.md"), "utf8");
+      expect(summary).toMatch(/### Lost host: docker3/);
+      expect(summary).toMatch(/What to check on docker3/);
+      // The other machines were healed: none of the lab's rules is left there.
+      for (const m of ["docker1", "docker2"]) expect(await onMachine(m, "iptables-save | grep -c -- '--comment swarmlab' || true"), m).toBe("0");
+      // docker3 was skipped, not hung on: its rules are still there, for down.
+      expect(Number(await onMachine("docker3", "iptables-save | grep -c -- '--comment swarmlab' || true"))).toBeGreaterThan(0);
+    } finally {
+      if (frozen) {
+        // Thawed whatever happened above (a failed expectation must not leave the machine frozen).
+        await onMachine("docker3", "pkill -CONT -x sshd; pkill -CONT -x sshd-session; true").catch(() => "");
+        await machine3.kill({ signal: "SIGCONT" }).catch(() => {});
+      }
+      await run;
+    }
+    // Back: down removes the lab from every machine, docker3's leftovers included.
+    const back = Date.now() + 60_000;
+    while (!(await sshAnswers("docker3")) && Date.now() < back) await new Promise((r) => setTimeout(r, 1000));
+    const d = await swarmlab(["--hosts", inventory, "--name", LAB, "down"], NO_ENGINE);
+    expect(d.exitCode, d.stderr).toBe(0);
+    for (const m of ["docker1", "docker2", "docker3"]) {
+      expect(await onMachine(m, "docker info --format '{{.Swarm.LocalNodeState}}'"), m).toBe("inactive");
+      expect(await onMachine(m, "docker ps -aq | wc -l"), m).toBe("0");
+      expect(await onMachine(m, "iptables-save | grep -c -- '--comment swarmlab' || true"), m).toBe("0");
+      expect(await onMachine(m, "docker images -q | wc -l"), m).toBe("0");
+      expect(await onMachine(m, `test -d /var/lib/swarmlab/${LAB} && echo yes || echo no`), m).toBe("no");
     }
   });
 });

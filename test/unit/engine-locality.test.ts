@@ -69,7 +69,7 @@ describe("engineLocality", () => {
     }
     expect(l.facilities.procfs.detail).toMatch(/this machine \(darwin\) has no \/proc; memory figures come from the engine's API/);
     expect(l.facilities["ip-route"].detail).toMatch(/routes are not the engine's; the subnet check sees docker networks only/);
-    expect(l.facilities.debootstrap.detail).toBe("not available here: debootstrap needs Linux, this machine is darwin; build the base elsewhere or use --images upstream (not yet available)");
+    expect(l.facilities.debootstrap.detail).toBe("not available here: debootstrap needs Linux, this machine is darwin; build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)");
     expect(l.facilities["volume-paths"].detail).toMatch(/`docker load`/);
   });
 
@@ -130,7 +130,7 @@ describe("engineLocality", () => {
 
 describe("the image base (setup)", () => {
   it("on macOS: one line, the platform and the way out", () => {
-    expect(baseBuildBlocker(macHere())).toBe("debootstrap is not available here (darwin): build the base elsewhere or use --images upstream (not yet available)");
+    expect(baseBuildBlocker(macHere())).toBe("debootstrap is not available here (darwin): build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)");
     expect(baseBuildBlocker({ ...macHere(), platform: "win32" })).toMatch(/^debootstrap is not available here \(win32\): /);
   });
   it("on Linux without debootstrap: how to install it", () => {
@@ -205,7 +205,7 @@ describe("doctor on each kind of engine", () => {
       expect(c[name]!.detail, name).toMatch(NOT_HERE);
     }
     expect(c.debootstrap).toMatchObject({ verdict: "warn" });
-    expect(c.debootstrap!.detail).toMatch(/build the base elsewhere or use --images upstream \(not yet available\)/);
+    expect(c.debootstrap!.detail).toMatch(/build the base elsewhere or use --images upstream \(the base pulled from a registry, no debootstrap\)/);
     expect(c.capabilities).toMatchObject({ verdict: "info" });
     expect(c.capabilities!.detail).toMatch(/not available here: this machine \(darwin\) has no \/proc/);
     expect(c.vxlan).toMatchObject({ verdict: "info" });

@@ -243,7 +243,7 @@ describe("the bench's seedBreakdown", () => {
     expect(md).toContain("- run 1: bootstrap docker1 (mysql-galera.1, Synced at 9.64 s); joiner 1 docker3 (mysql-galera.3, Synced at 19.52 s); joiner 2 docker2 (mysql-galera.2, Synced at 27.29 s); joiner 1 waited 4×");
   });
 
-  it("bench --json keeps every figure key, the Tuned ones and details, and adds seedBreakdown", () => {
+  it("bench --json keeps every figure key, the Tuned ones and details, and adds seedBreakdown and suiteSeconds", () => {
     const r: BenchResult = {
       date: "2026-11-30T15:00:00.000Z",
       machine: { cpus: 2, memGiB: 24, kernel: "6.18", engine: "20.10.24" },
@@ -254,8 +254,8 @@ describe("the bench's seedBreakdown", () => {
       seedBreakdown: { summary: s, runs: [one, two] },
     };
     const j = benchJson(r);
-    expect(Object.keys(j)).toEqual(["warmUpSeconds", "coldUpSeconds", "nodeStopToSyncedSecondsTuned", "seedBreakdown", "details"]);
-    expect(j).toMatchObject({ warmUpSeconds: 5.75, coldUpSeconds: null, nodeStopToSyncedSecondsTuned: 9, seedBreakdown: s, details: r });
+    expect(Object.keys(j)).toEqual(["warmUpSeconds", "coldUpSeconds", "nodeStopToSyncedSecondsTuned", "seedBreakdown", "suiteSeconds", "details"]);
+    expect(j).toMatchObject({ warmUpSeconds: 5.75, coldUpSeconds: null, nodeStopToSyncedSecondsTuned: 9, seedBreakdown: s, suiteSeconds: null, details: r });
     expect(benchJson({ ...r, seedBreakdown: undefined }).seedBreakdown).toBeNull();
   });
 });

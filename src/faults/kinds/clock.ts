@@ -40,6 +40,7 @@ export default defineFault({
     rate: z.number().gt(0).max(100).optional().describe("above 0 up to 100 (1 = real speed)"),
     strobe_seconds: z.number().int().min(1).max(3600).optional().describe("1-3600 s"),
   },
+  needsLabImage: "it skews mariadbd's clock through libfaketime, which the lab's swarmlab/galera image runs it under (the walkthrough's percona/percona-xtradb-cluster has no such control file)",
   check: (s) =>
     !s.offset_seconds && (s.rate === undefined || s.rate === 1)
       ? [{ field: "offset_seconds", message: "a clock fault needs offset_seconds other than 0 or a rate other than 1" }]
@@ -50,7 +51,7 @@ export default defineFault({
     const probe = await ctx.lab.host(t.host).docker(["exec", t.container, "test", "-f", FAKETIME_FILE], { allowFailure: true, timeoutMs: 15_000 });
     if (probe.exitCode !== 0) {
       throw new LabError(`task ${t.name} on ${t.host} has no clock control file ${FAKETIME_FILE}: its image does not run mariadbd under the lab's libfaketime`, {
-        hint: "the clock fault works on the lab's swarmlab/galera image (not with SWARMLAB_FAKETIME=off)",
+        hint: "the clock fault works on the lab's swarmlab/galera image (--images local, not with SWARMLAB_FAKETIME=off)",
       });
     }
     const spec = faketimeSpec(s.offset_seconds, s.rate);

@@ -8,7 +8,8 @@ import type { Rule } from "../../faults/grudge.js";
 import { SshHost } from "./ssh-host.js";
 import { SYSTEMD_POWER, type Inventory } from "./inventory.js";
 import { waitFor } from "../../util/wait.js";
-import { LabError } from "../../util/errors.js";
+import { LabError, WaitTimeoutError } from "../../util/errors.js";
+import type { HostUnreachableError } from "../lost-host.js";
 
 /** Where the lab keeps, on each machine, what was there before it came. */
 export const stateDirOn = (lab: string) => `/var/lib/swarmlab/${lab}`;
@@ -23,7 +24,7 @@ export class SshProvider implements HostProvider {
   private readonly controller = new Map<string, string>();
 
   constructor(readonly inventory: Inventory) {
-    this.hosts = inventory.hosts.map((h) => new SshHost(h));
+    this.hosts = inventory.hosts.map((h) => new SshHost(h, { inventoryFile: inventory.file }));
   }
 
   private ssh(host: Host): SshHost {
@@ -44,8 +45,19 @@ export class SshProvider implements HostProvider {
       await h.sh(cmd, { timeoutMs: 120_000 });
     }
     if (op === "start" || op === "restart") {
-      await waitFor(`the engine on ${h.name} to answer`, () => h.docker(["info", "--format", "{{.ServerVersion}}"], { allowFailure: true, timeoutMs: 10_000 }), (r) => r.exitCode === 0, { timeoutMs: 90_000, intervalMs: 500, signal: opts.signal }, (r) => r.stderr.split("\n")[0] ?? "");
+      try {
+        await waitFor(`the engine on ${h.name} to answer`, () => h.docker(["info", "--format", "{{.ServerVersion}}"], { allowFailure: true, timeoutMs: 10_000 }), (r) => r.exitCode === 0, { timeoutMs: 90_000, intervalMs: 500, signal: opts.signal }, (r) => r.stderr.split("\n")[0] ?? "");
+      } catch (err) {
+        // The machine went while its engine was awaited: say that, not only that the engine did not answer.
+        if (err instanceof WaitTimeoutError && h.lost) throw h.lost.again(`${op} ${h.name}'s engine`);
+        throw err;
+      }
     }
+  }
+
+  /** Hosts declared lost (SSH gone, one reconnect failed) at or after `since` and not reached again since. */
+  lostHosts(since = 0): HostUnreachableError[] {
+    return this.hosts.map((h) => h.lost).filter((e): e is HostUnreachableError => e !== undefined && e.at >= since);
   }
 
   async states(hosts: readonly Host[]): Promise<Record<string, string>> {
