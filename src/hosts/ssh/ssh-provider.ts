@@ -17,6 +17,12 @@ export const stateDirOn = (lab: string) => `/var/lib/swarmlab/${lab}`;
 /** Deletes every iptables rule the lab added (they carry the comment "swarmlab"), in every table. */
 export const SWEEP_RULES = `for t in filter mangle raw nat; do iptables-save -t $t 2>/dev/null | grep -- '--comment swarmlab' | sed 's/^-A /-D /' | while read -r r; do eval iptables -w 5 -t $t $r; done; done; pkill -x nfq-delay 2>/dev/null; true`;
 
+/**
+ * Whether anything listens on swarm's gossip port 7946 (tcp, v4 or v6), read from /proc so it needs
+ * no ss/netstat on the machine. 7946 is 0x1F0A; state 0A is LISTEN.
+ */
+export const GOSSIP_LISTENING = `grep -qiE '^ *[0-9]+: [0-9A-F]+:1F0A [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
+
 export class SshProvider implements HostProvider {
   readonly kind = "ssh" as const;
   readonly hosts: SshHost[];
@@ -149,6 +155,7 @@ export class SshProvider implements HostProvider {
             else summary.other!.push(`${h.name}: ${line}`);
           }
           summary.other!.push(`${h.name}: left the swarm, removed the lab's rules`);
+          if (await this.releaseGossipPort(h)) summary.other!.push(`${h.name}: restarted its engine: after leaving the swarm, dockerd still held the gossip port 7946 (moby#31913), and the next swarm's overlay would not work`);
         } catch (err) {
           errors.push(`${h.name}: ${(err as Error).message.split("\n")[0]}`);
         }
@@ -160,6 +167,27 @@ export class SshProvider implements HostProvider {
       });
     }
     return summary;
+  }
+
+  /**
+   * After \`swarm leave\`, dockerd sometimes keeps the old swarm's gossip agent listening on 7946
+   * (moby#31913). The next swarm's agent then fails ("failed to create memberlist ... address
+   * already in use") and its overlay carries nothing: tasks on other machines get "No route to host".
+   * Waits up to 10 s for the port to close; if dockerd still holds it, restarts the engine with the
+   * inventory's power commands. Returns whether it restarted.
+   */
+  private async releaseGossipPort(h: SshHost): Promise<boolean> {
+    const listening = async () => (await h.sh(GOSSIP_LISTENING, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0;
+    for (let i = 0; i < 20; i++) {
+      if (!(await listening())) return false;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const swarm = await h.docker(["info", "--format", "{{.Swarm.LocalNodeState}}"], { allowFailure: true, timeoutMs: 20_000 });
+    if (swarm.stdout.trim() !== "inactive") return false; // in a swarm after all (not ours to fix), or no answer
+    await this.power(h, "stop");
+    await this.power(h, "start");
+    if (await listening()) throw new LabError(`${h.name}: port 7946 is still held after restarting its engine: another process listens there (swarm's gossip needs it)`, { hint: `on ${h.id}: ss -ltnp 'sport = :7946'` });
+    return true;
   }
 
   supports(feature: ProviderFeature): boolean {
