@@ -3,9 +3,9 @@
  * during a wait, and while a fault is active. The step in progress stops within 2 s, cleanup runs
  * (faults healed, lab removed), and the process exits by itself with 130 or 143.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,8 +40,12 @@ async function exited(c: Child, withinMs: number) {
   return Promise.race([c.exit, timeout]);
 }
 
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function scenarioFile(name: string, body: string): string {
   const dir = mkdtempSync(join(tmpdir(), "swarmlab-intr-"));
+  made.push(dir);
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}\ntitle: interrupted on purpose\nneeds: bare\nsteps:\n${body}`);
   return file;
@@ -62,6 +66,7 @@ describe("interrupts", () => {
   it("SIGTERM during a wait stops the wait within 2 s, removes the lab and exits 143 by itself", async () => {
     const lab = "intr-wait";
     const reportDir = mkdtempSync(join(tmpdir(), "swarmlab-intr-report-"));
+    made.push(reportDir);
     // bare hosts run no task: this wait would last its whole 600 s
     const file = scenarioFile("waits-forever", "  - wait: task-log\n    service: nothing-runs-here\n    pattern: never\n    timeout: 600\n");
     const c = start(["--name", lab, "run", file, "--report", reportDir]);
@@ -82,6 +87,7 @@ describe("interrupts", () => {
   it("SIGINT while a fault is active heals it before anything else (kept lab: docker2 thawed), exits 130 by itself", async () => {
     const lab = "intr-fault";
     const reportDir = mkdtempSync(join(tmpdir(), "swarmlab-intr-report-"));
+    made.push(reportDir);
     const file = scenarioFile(
       "fault-then-wait",
       "  - fault: { kind: pause, host: docker2 }\n  - fault: { kind: ports, host: docker3, ports: [\"7946/udp\"] }\n  - wait: task-log\n    service: nothing-runs-here\n    pattern: never\n    timeout: 600\n",

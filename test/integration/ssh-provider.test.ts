@@ -4,7 +4,7 @@
  * this machine's engine. The scenarios pass, and `down` leaves the machines as it found them.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -52,6 +52,7 @@ function sshAnswers(name: string): Promise<boolean> {
 
 afterAll(async () => {
   await swarmlab(["--name", MACHINES, "machines", "down"]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the ssh provider on stand-in machines", () => {

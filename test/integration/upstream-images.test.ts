@@ -15,7 +15,7 @@
  * runs first). `afterAll` removes the lab, stops the registry and gives dockerd back its daemon.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -50,6 +50,7 @@ beforeAll(async () => {
   await must(standIn(["push-stand-ins"]));
   await must(standIn(["add-mirror"]));
   await forgetPulled();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterAll(async () => {

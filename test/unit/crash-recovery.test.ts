@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   autoRecover,
   bootstrapKey,
@@ -117,8 +117,12 @@ class FakeEtcd implements EtcdLike {
   }
 }
 
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function datadir(grastate?: string): string {
   const d = mkdtempSync(join(tmpdir(), "swarmlab-recovery-"));
+  made.push(d);
   if (grastate) writeFileSync(join(d, "grastate.dat"), grastate);
   return d;
 }

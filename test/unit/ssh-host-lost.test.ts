@@ -5,7 +5,7 @@
  * not a lost host; a lost host fails at once for a while, then is tried again. No Docker, timers short.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,7 +103,10 @@ const opened: Array<{ close(): void }> = [];
 beforeAll(async () => {
   server = await sshServer();
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 afterEach(() => {
   for (const o of opened.splice(0)) o.close();
 });
