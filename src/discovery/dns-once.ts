@@ -104,6 +104,8 @@ export async function dnsOnceDispatch(mode: string, cluster: string, hooks: Entr
   if (mode !== "dns-once" && hold === undefined) return false;
   hooks.initDatadir();
   if (hold !== undefined) {
+    // Measured again after the datadir's initialisation, so the lookup is at the moment itself, not that much later.
+    hold = holdMs(env.DISCOVERY_HOLD_UNTIL, Date.now())!;
     hooks.say("hold", { until: Number(env.DISCOVERY_HOLD_UNTIL), ms: hold });
     await new Promise((r) => setTimeout(r, hold));
     hooks.say("hold-over");
