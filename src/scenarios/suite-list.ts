@@ -29,6 +29,11 @@ export const SUITE_BLOCKS = [
     what: "the walkthrough's timers again, one new lab each",
     scenarios: ["node-stop", "leader-loss"],
   },
+  {
+    timers: "walkthrough",
+    what: "a lab of five hosts, all managers, five members (the first leaves the seed's state for the second)",
+    scenarios: ["five-members-no-majority", "manager-minority"],
+  },
 ] as const;
 
 /** Every scenario of the suite, in the order the session runs them. */

@@ -38,8 +38,8 @@ const step = (s: ScenarioResult, title: string) => {
   expect(x, `step "${title}" in ${s.scenario}`).toBeDefined();
   return x!;
 };
-function historyOk(s: ScenarioResult): void {
-  const h = step(s, "check history").details as { counts: { ok: number }; members: Record<string, number> };
+function historyOk(s: ScenarioResult, title = "check history"): void {
+  const h = step(s, title).details as { counts: { ok: number }; members: Record<string, number> };
   expect(h.counts.ok).toBeGreaterThan(0);
   expect(new Set(Object.values(h.members)).size).toBe(1); // every member holds the same number of rows
 }
@@ -160,6 +160,22 @@ describe("every shipped scenario on a real lab", () => {
     expect(elected.leader).not.toBe(elected.formerLeader);
     expect(step(s, "the old leader's stale task is shut down; the service shows 3/3").output!.trim()).toBe("mysql-galera 3/3");
     historyOk(s);
+  });
+
+  it("five members: a 2+2+1 split leaves no Primary and no Leader, then one Primary of five; two of five managers down keep a Leader and three Primary", () => {
+    const none = scenario("five-members-no-majority");
+    const degraded = step(none, "no Primary component anywhere").details as { members: Array<{ status: string }> };
+    expect(degraded.members.length).toBe(5);
+    expect(degraded.members.every((m) => m.status !== "Primary")).toBe(true);
+    expect(step(none, "a non-Primary member refuses queries").output).toMatch(/WSREP has not yet prepared node/);
+    const whole = step(none, "every member Primary, Synced, of size 5").details as { members: Array<{ size: number; state: string }> };
+    expect(whole.members.map((m) => [m.size, m.state])).toEqual(Array(5).fill([5, "Synced"]));
+    historyOk(none, "no acknowledged write lost");
+    const minority = scenario("manager-minority");
+    expect(step(minority, "the swarm still has a Leader").output).toMatch(/Leader/);
+    const three = step(minority, "Galera keeps three of five Primary").details as { members: Array<{ size: number; status: string }> };
+    expect(three.members.filter((m) => m.status === "Primary" && m.size === 3).length).toBe(3);
+    historyOk(minority, "no acknowledged write lost");
   });
 
   it("slow-link: each link parameter measured for real, by the netfilter route on this kernel", () => {
