@@ -35,13 +35,6 @@ function applyIpvsFallback(step: Extract<Step, { run: string }>, ipvs: boolean):
   return { command: step.run.replace(w.replace, w.with), changed: `no IPVS: "${w.replace}" became "${w.with}": ${w.why}` };
 }
 
-/** A size-dependent rewrite the file declares (`with_replicas_above`): shown in the report as a change, never silent. */
-export function applyReplicasRewrite(command: string, step: Extract<Step, { run: string }>, replicas: number): { command: string; changed?: string } {
-  const w = step.with_replicas_above;
-  if (!w || replicas <= w.above || !command.includes(w.replace)) return { command };
-  return { command: command.replace(w.replace, w.with), changed: `${replicas} members (more than ${w.above}): "${w.replace}" became "${w.with}": ${w.why}` };
-}
-
 function addressMoves(lab: Lab): Array<[string, string]> {
   return lab.hosts.topology.hosts
     .map((spec): [string, string] => [spec.address, lab.host(spec.service).address])
@@ -77,9 +70,6 @@ async function runCommandStep(ctx: RunContext, step: Extract<Step, { run: string
     return;
   }
   let { command, changed } = applyIpvsFallback(step, ctx.ipvs);
-  const sized = applyReplicasRewrite(command, step, replicasOf(ctx));
-  command = sized.command;
-  if (sized.changed) changed = [changed, sized.changed].filter(Boolean).join("; ");
   const profiled = applyProfile(command, ctx.profile);
   command = profiled.command;
   if (profiled.changed) changed = [changed, profiled.changed].filter(Boolean).join("; ");

@@ -43,8 +43,6 @@ export const runStep = z
     same_as_walkthrough: z.boolean().optional(),
     /** where the kernel has no IPVS: replace text in the command, and say why */
     without_ipvs: z.object({ replace: z.string(), with: z.string(), why: z.string() }).strict().optional(),
-    /** with more Galera members than `above` (a lab of another size): replace text in the command, and say why */
-    with_replicas_above: z.object({ above: z.number().int().min(1), replace: z.string(), with: z.string(), why: z.string() }).strict().optional(),
     timeout: seconds.optional(),
     /** run again every second until it meets its expectations, for at most this many seconds */
     retry: seconds.optional(),
