@@ -8,9 +8,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import Docker from "dockerode";
 import { execa } from "execa";
-import { openLab, startLab } from "../lab.js";
-import { findLab, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
-import { readCompose } from "../hosts/compose.js";
+import { openLab, startLab, type Lab } from "../lab.js";
+import { findLab, removeLab, DEFAULT_COMPOSE_FILE } from "../hosts/dind/containers.js";
+import { readCompose, topologyForSize } from "../hosts/compose.js";
+import { resolveLabSize } from "../hosts/size.js";
 import { containerName } from "../hosts/naming.js";
 import { ensureEngine, type Engine } from "../engine/engine.js";
 import { listImages, tagOf } from "../images/build.js";
@@ -32,6 +33,7 @@ import { figure, markdownTable, type Figure } from "./figures.js";
 import { breakdownMarkdown, summariseBreakdowns, type BenchSeedBreakdown } from "./breakdown.js";
 import { benchSuite, suiteMarkdown, suiteSecondsOf, type BenchSuite } from "./suite.js";
 import { SUITE_SCENARIOS } from "../scenarios/suite-list.js";
+import { SCALE_SIZES, scaleJson, scaleMarkdown, summariseScale, type BenchScale, type ScalePass } from "./scale.js";
 
 export interface BenchOptions {
   runs: number;
@@ -41,6 +43,10 @@ export interface BenchOptions {
   tuned: boolean;
   /** also run the integration suite's scenario list once (suiteSeconds; about 23 minutes) */
   suite: boolean;
+  /** the scale phase in every run: `up --swarm`, the seed's service create → Synced and peak memory for labs of 3, 5 and 7 hosts */
+  scale: boolean;
+  /** measure the scale phase only (every other figure is skipped) */
+  onlyScale?: boolean;
   outDir: string;
   progress?: Progress;
   signal?: AbortSignal;
@@ -58,6 +64,8 @@ export interface BenchResult {
   seedBreakdown?: BenchSeedBreakdown;
   /** The integration suite's scenario list, run once (`suiteSeconds`); absent with --no-suite. */
   suite?: BenchSuite;
+  /** The scale phase: labs of 3, 5 and 7 hosts (`scaleUpSeconds`, `scalePeakRssMiB`, `scaleSeedToSyncedSeconds`...); absent with --no-scale. */
+  scale?: BenchScale;
   files?: string[];
 }
 
@@ -297,6 +305,10 @@ async function baselineScript(mode: "run" | "prepare" | "clean", signal?: AbortS
 export const BASELINE_NOTE =
   "overheadRatio compares like with like: both seeds start with the images already in their hosts. The lab's new hosts get theirs from the host image cache (kept since the first `up`; hard links into each new host's /var/lib/docker volume, inside seedRunSeconds); bench/baseline.sh's hosts keep their /var/lib/docker volumes between runs (filled by `bench/baseline.sh --prepare` before its timed run, untimed, as `up` fills the lab's cache before the seed is timed; removed by `bench/baseline.sh --clean` and by the bench's cold step, which --no-cold skips). Both timed windows: create the hosts and wait for their engines, check the images (a host without the exact image ID loads it inside the window), the walkthrough's deployment up to three Synced members, then remove what the run made (the lab removes its hosts and their volumes; the baseline its hosts, after removing the swarm, containers, volumes and networks from their engines, keeping the images). The lab's seed also runs its checks (service spread, Galera health, cluster addresses, a replicated row); the baseline waits for three Synced only";
 
+/** What every bench result with the scale phase says of it. */
+export const SCALE_NOTE =
+  "scale phase (issue 15): for 3, 5 and 7 hosts, one pass per size in each run on the bench's lab: a warm `up --swarm` of N hosts with the default managers (src/hosts/size.ts: three from three hosts up, the rest workers: 3+0, 3+2, 3+4), timed and taken down; then `run seed` on N hosts (N Galera members, one per host) in a session of its own, its service create → N Synced (scaleSeedToSyncedSeconds, as seedToSyncedSeconds) and the peak memory of the N hosts meanwhile (scalePeakRssMiB, the sampler of labPeakRssMiB); the lab is removed after each size, also when it failed. scaleUpRatio7to3 and scaleRssPerHostMiB are computed from the sizes' medians; memory looks linear (scaleRssLinear) when every size's median peak is within 15 % of the least-squares line's value there (with 3, 5 and 7 the 5-host residual is twice each end's in MiB, so in practice it decides)";
+
 async function removeLabImages(docker: Docker): Promise<void> {
   for (const img of await docker.listImages()) {
     for (const tag of img.RepoTags ?? []) if (tag.startsWith("swarmlab/")) await docker.getImage(tag).remove({ force: true }).catch(() => {});
@@ -314,6 +326,71 @@ async function faultFigures(profile: Profile, reportDir: string, signal?: AbortS
     nodeStopToSyncedSeconds: nodeStop?.ok ? nodeStop.recoveries[0]?.syncedAfterFaultSeconds : undefined,
     partitionHealToPrimarySeconds: partition?.ok ? partition.recoveries[0]?.syncedAfterHealSeconds : undefined,
   };
+}
+
+/** The bench's lab's host containers for a lab of n hosts (docker1..dockerN, the compose file's pattern beyond its own). */
+function labContainers(hosts: number): string[] {
+  return topologyForSize(readCompose(DEFAULT_COMPOSE_FILE), hosts).hosts.map((h) => containerName(BENCH_LAB, h.service));
+}
+
+/**
+ * One size of the scale phase (src/bench/scale.ts): a warm `up --swarm` of `hosts` hosts, timed,
+ * taken down; then the seed on that many hosts (as many Galera members) in a session of its own,
+ * its service create → Synced (seedToSynced, as seedToSyncedSeconds) and the peak memory of the
+ * hosts meanwhile (the sampler of labPeakRssMiB). A part that fails leaves its measures out and says
+ * why; the lab is removed whatever happens. Interruption (the signal) is thrown, not recorded.
+ */
+async function scalePass(run: number, hosts: number, ctx: { docker: Docker; memory: "procfs" | "stats"; reports: string; progress: Progress; signal?: AbortSignal }): Promise<ScalePass> {
+  const { progress, signal } = ctx;
+  // The default rule for the size (src/hosts/size.ts): three managers from three hosts up, the rest workers.
+  const size = resolveLabSize({ hosts });
+  const pass: ScalePass = { run, hosts, managers: size.managers, errors: [] };
+  const failed = (what: string, err: unknown) => {
+    signal?.throwIfAborted();
+    pass.errors.push(`${what}: ${(err as Error).message.split("\n")[0]}`);
+  };
+  progress.note(`scale: ${hosts} hosts (${size.managers} managers), run ${run}`);
+  try {
+    let lab: Lab | undefined;
+    try {
+      const [made, seconds] = await timed(() => startLab({ name: BENCH_LAB, hosts, managers: size.managers, swarm: true, ifExists: "replace", progress, signal }));
+      lab = made;
+      pass.upSeconds = seconds;
+    } catch (err) {
+      failed("up --swarm", err);
+    }
+    if (lab) await lab.down().catch((err: unknown) => failed("down after up --swarm", err));
+    signal?.throwIfAborted();
+    const reportDir = join(ctx.reports, `scale-${hosts}-${run}`);
+    pass.reportDir = reportDir;
+    const rss = peakMemory(ctx.docker, ctx.memory, () => labContainers(hosts));
+    let report: RunReport | undefined;
+    let peak = 0;
+    try {
+      // runSession reads the seed for this size (loadScenario("seed", size)): its joins, N replicas.
+      report = await runSession(["seed"], { name: BENCH_LAB, reportDir, signal, size: { hosts, managers: size.managers, replicas: size.replicas } });
+    } catch (err) {
+      failed("the seed", err);
+    } finally {
+      peak = await rss.stop();
+    }
+    signal?.throwIfAborted();
+    if (report?.interrupted) pass.errors.push(`the seed was interrupted; see ${join(reportDir, "summary.md")}`);
+    else if (report) {
+      if (!report.ok) pass.errors.push(`the seed failed; see ${join(reportDir, "summary.md")}`);
+      else {
+        pass.peakRssMiB = peak;
+        const synced = seedToSynced(report);
+        if (synced === undefined) pass.errors.push(`the seed's report has no passing galera-synced wait after docker service create; see ${join(reportDir, "summary.md")}`);
+        else pass.seedToSyncedSeconds = synced;
+      }
+    }
+  } finally {
+    // Whatever failed above, no lab of the bench's is left behind (startLab and runSession remove theirs; this is the backstop).
+    const left = await findLab(ctx.docker, BENCH_LAB).catch(() => null);
+    if (left) await removeLab(ctx.docker, BENCH_LAB).catch((e: Error) => progress.note(`scale: removing ${BENCH_LAB}: ${e.message}`));
+  }
+  return pass;
 }
 
 export async function bench(opts: BenchOptions): Promise<BenchResult> {
@@ -336,9 +413,29 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
   const memory = memorySource(engine);
   if (memory.note) notes.push(memory.note);
   const reports = join(opts.outDir, "reports");
+  // The scale phase: labs of 3, 5 and 7 hosts, one pass per size in each run.
+  const scalePasses: ScalePass[] = [];
+  const scalePhase = async (run: number): Promise<void> => {
+    for (const hosts of SCALE_SIZES) {
+      const pass = await scalePass(run, hosts, { docker, memory: memory.from, reports, progress, signal: opts.signal });
+      scalePasses.push(pass);
+      for (const e of pass.errors) notes.push(`run ${run}: scale, ${hosts} hosts: ${e}`);
+    }
+  };
+  if (opts.onlyScale) {
+    // Nothing before the phase makes sure of the images and the host image cache: an `up` not timed does, so the first timed one is warm.
+    progress.note("--only-scale: the images and the host image cache first, by an `up` of three hosts (not timed)");
+    const ready = await startLab({ name: BENCH_LAB, ifExists: "replace", progress, signal: opts.signal });
+    await ready.down();
+  }
   for (let run = 1; run <= opts.runs; run++) {
     opts.signal?.throwIfAborted();
     progress.note(`run ${run} of ${opts.runs}`);
+    // --only-scale: the scale phase is all a run measures.
+    if (opts.onlyScale) {
+      await scalePhase(run);
+      continue;
+    }
     if (opts.cold) {
       await progress.step("cold: remove the lab's images, archives and host image cache, and the baseline's kept volumes", async () => {
         await removeLabImages(docker);
@@ -397,6 +494,8 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
       add(tunedSamples, "nodeStopToSyncedSeconds", tuned.nodeStopToSyncedSeconds);
       add(tunedSamples, "partitionHealToPrimarySeconds", tuned.partitionHealToPrimarySeconds);
     }
+    // What each added host costs (src/bench/scale.ts).
+    if (opts.scale) await scalePhase(run);
   }
   // The integration suite's scenario list, once: a session as test/integration/scenarios.test.ts runs it.
   let suite: BenchSuite | undefined;
@@ -408,9 +507,17 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     opts.signal?.throwIfAborted();
     suite = benchSuite(report, seconds, SUITE_SCENARIOS, { lab: BENCH_LAB, reportDir });
     if (!suite.ok) notes.push(`the suite's scenario list failed (${suite.scenarios.filter((s) => !s.ok).map((s) => s.scenario).join(", ") || "set-up"}; see ${join(reportDir, "summary.md")}): suiteSeconds is null in --json`);
-  } else notes.push("suiteSeconds not measured (--no-suite): it runs the integration suite's scenario list once, about 23 minutes");
-  notes.push(BASELINE_NOTE);
-  if (!opts.cold) notes.push("coldUpSeconds not measured (--no-cold): it removes the lab's own swarmlab/* images first");
+  } else if (!opts.onlyScale) notes.push("suiteSeconds not measured (--no-suite): it runs the integration suite's scenario list once, about 23 minutes");
+  if (opts.onlyScale) notes.push("--only-scale: only the scale phase was measured (scaleUpSeconds, scaleSeedToSyncedSeconds, scalePeakRssMiB and what derives from them); every other figure is not measured");
+  else {
+    notes.push(BASELINE_NOTE);
+    if (!opts.cold) notes.push("coldUpSeconds not measured (--no-cold): it removes the lab's own swarmlab/* images first");
+  }
+  let scale: BenchScale | undefined;
+  if (opts.scale) {
+    scale = summariseScale(scalePasses, { runs: opts.runs, lab: BENCH_LAB });
+    notes.push(SCALE_NOTE);
+  } else notes.push("scaleUpSeconds, scaleSeedToSyncedSeconds and scalePeakRssMiB not measured (--no-scale): labs of 3, 5 and 7 hosts, each `up --swarm` and a seed, in every run");
   const figures = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, figure(v)]));
   const tuned = Object.fromEntries(Object.entries(tunedSamples).map(([k, v]) => [k, figure(v)]));
   const images = await listImages(docker).catch(() => []);
@@ -424,6 +531,7 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
     notes,
     ...(breakdowns.length ? { seedBreakdown: { summary: summariseBreakdowns(breakdowns), runs: breakdowns } } : {}),
     ...(suite ? { suite } : {}),
+    ...(scale ? { scale } : {}),
   };
 }
 
@@ -431,15 +539,17 @@ export async function bench(opts: BenchOptions): Promise<BenchResult> {
  * What `bench --json` prints: every figure as a top-level key (its median, null when not measured),
  * the tuned ones with a `Tuned` suffix, `seedBreakdown` (its summary: medians per member position
  * and phase; null when none was read), `suiteSeconds` (the suite's scenario list run once, its wall
- * seconds; null with --no-suite or when a scenario failed) and the whole result as `details`.
+ * seconds; null with --no-suite or when a scenario failed), the scale phase's keys (scaleJson: per
+ * size the median or null, the derived figures; all null with --no-scale) and the whole result as
+ * `details`.
  */
 export function benchJson(r: BenchResult): Record<string, unknown> {
   const medians = Object.fromEntries(Object.entries(r.figures).map(([k, f]) => [k, f?.median ?? null]));
   const tuned = Object.fromEntries(Object.entries(r.tuned).map(([k, f]) => [`${k}Tuned`, f?.median ?? null]));
-  return { ...medians, ...tuned, seedBreakdown: r.seedBreakdown?.summary ?? null, suiteSeconds: suiteSecondsOf(r.suite), details: r };
+  return { ...medians, ...tuned, seedBreakdown: r.seedBreakdown?.summary ?? null, suiteSeconds: suiteSecondsOf(r.suite), ...scaleJson(r.scale), details: r };
 }
 
-/** The bench's .md: the machine, the figures' table, the notes, seedBreakdown and the suite's seconds. Pure. */
+/** The bench's .md: the machine, the figures' table, the notes, seedBreakdown, the suite's seconds and the scale phase. Pure. */
 export function benchMarkdown(r: BenchResult): string {
   return [
     `# swarmlab bench, ${r.date}`,
@@ -452,6 +562,7 @@ export function benchMarkdown(r: BenchResult): string {
     "",
     ...(r.seedBreakdown ? [breakdownMarkdown(r.seedBreakdown), ""] : []),
     ...(r.suite ? [suiteMarkdown(r.suite), ""] : []),
+    ...(r.scale ? [scaleMarkdown(r.scale), ""] : []),
   ].join("\n");
 }
 

@@ -136,9 +136,9 @@ describe("bench: the fair baseline", () => {
 describe("bench command options", () => {
   const defaults = { runs: "3", cold: true, tuned: true, suite: true, out: "bench/results" };
   it("measures everything by default; each --no-* skips its part", () => {
-    expect(benchOptionsFrom(defaults)).toEqual({ runs: 3, cold: true, tuned: true, suite: true, outDir: "bench/results" });
+    expect(benchOptionsFrom(defaults)).toEqual({ runs: 3, cold: true, tuned: true, suite: true, scale: true, outDir: "bench/results" });
     expect(benchOptionsFrom({ ...defaults, suite: false })).toMatchObject({ suite: false, cold: true, tuned: true });
-    expect(benchOptionsFrom({ ...defaults, cold: false, tuned: false, suite: false, runs: "1", out: "x" })).toEqual({ runs: 1, cold: false, tuned: false, suite: false, outDir: "x" });
+    expect(benchOptionsFrom({ ...defaults, cold: false, tuned: false, suite: false, runs: "1", out: "x" })).toEqual({ runs: 1, cold: false, tuned: false, suite: false, scale: true, outDir: "x" });
   });
   it("refuses runs that are not a whole number from 1 to 20, and an empty --out", () => {
     for (const runs of ["0", "21", "1.5", "-1", "three", "", " 3"]) expect(() => benchOptionsFrom({ ...defaults, runs }), runs).toThrow(/--runs must be a whole number from 1 to 20/);

@@ -254,7 +254,21 @@ describe("the bench's seedBreakdown", () => {
       seedBreakdown: { summary: s, runs: [one, two] },
     };
     const j = benchJson(r);
-    expect(Object.keys(j)).toEqual(["warmUpSeconds", "coldUpSeconds", "nodeStopToSyncedSecondsTuned", "seedBreakdown", "suiteSeconds", "details"]);
+    expect(Object.keys(j)).toEqual([
+      "warmUpSeconds",
+      "coldUpSeconds",
+      "nodeStopToSyncedSecondsTuned",
+      "seedBreakdown",
+      "suiteSeconds",
+      // issue 15's scale phase (null here: no phase, as with --no-scale)
+      "scaleUpSeconds",
+      "scalePeakRssMiB",
+      "scaleSeedToSyncedSeconds",
+      "scaleUpRatio7to3",
+      "scaleRssPerHostMiB",
+      "scaleRssLinear",
+      "details",
+    ]);
     expect(j).toMatchObject({ warmUpSeconds: 5.75, coldUpSeconds: null, nodeStopToSyncedSecondsTuned: 9, seedBreakdown: s, suiteSeconds: null, details: r });
     expect(benchJson({ ...r, seedBreakdown: undefined }).seedBreakdown).toBeNull();
   });
