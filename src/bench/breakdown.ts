@@ -2,7 +2,7 @@
  * The bench's seedBreakdown: the seed's breakdowns (one per run, src/checks/seed-breakdown.ts)
  * summarised as medians per member position and phase, and the Markdown section. Pure.
  */
-import { figure, type Figure } from "./figures.js";
+import { compactFigure, figure, type Figure } from "./figures.js";
 import { PHASES, type MemberBreakdown, type Overlap, type SeedBreakdown } from "../checks/seed-breakdown.js";
 
 /** The figures of each member, beyond its consecutive phases, that the summary keeps. */
@@ -84,7 +84,7 @@ export function summariseBreakdowns(runs: readonly SeedBreakdown[]): BreakdownSu
   return s;
 }
 
-const fmt = (f?: Figure) => (f ? (f.min === f.max ? `${f.median}` : `${f.median} (${f.min}–${f.max})`) : "");
+const fmt = (f?: Figure) => compactFigure(f);
 
 function verdicts(c: Partial<Record<Overlap, number>>, runs: number): string {
   const parts = (["at once", "one after another"] as const).filter((k) => c[k]).map((k) => `${k} in ${c[k]} of ${runs}`);

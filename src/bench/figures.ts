@@ -41,10 +41,18 @@ export const TUNED_TARGETS: Record<string, number> = { nodeStopToSyncedSeconds: 
 /** Issue 14's targets for the tuned profile (stricter than TUNED_TARGETS). */
 export const TUNED_GOALS: Record<string, number> = { nodeStopToSyncedSeconds: 8, partitionHealToPrimarySeconds: 3 };
 
-/** " ✓" when the median meets the limit, " ✗" when it is above it, "" when either is missing. */
-export function verdict(f: Figure | undefined, limit: number | undefined): string {
-  return f && limit !== undefined ? (f.median <= limit ? " ✓" : " ✗") : "";
+/** " ✓" when a value meets the limit, " ✗" when it is above it, "" when either is missing. */
+export function valueVerdict(v: number | undefined, limit: number | undefined): string {
+  return v !== undefined && limit !== undefined ? (v <= limit ? " ✓" : " ✗") : "";
 }
+
+/** The same for a figure's median. */
+export function verdict(f: Figure | undefined, limit: number | undefined): string {
+  return valueVerdict(f?.median, limit);
+}
+
+/** A figure in a cell: its median, with (min–max) when the runs differ; `missing` when not measured. */
+export const compactFigure = (f: Figure | undefined, missing = ""): string => (f ? (f.min === f.max ? `${f.median}` : `${f.median} (${f.min}–${f.max})`) : missing);
 
 /** The issue-14 cell: each goal with the verdict of the figure it judges (defaults, then tuned). */
 function goalCell(key: string, unit: string, f: Figure | undefined, t: Figure | undefined): string {

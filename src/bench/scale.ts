@@ -6,7 +6,7 @@
  * medians per size, the derived figures (the 7-to-3 ratio of `up`, memory's slope per host and
  * whether it looks linear), the `--json` keys and the Markdown section out.
  */
-import { figure, type Figure } from "./figures.js";
+import { compactFigure, figure, valueVerdict, type Figure } from "./figures.js";
 import { defaultManagers } from "../hosts/size.js";
 
 /** The lab sizes the phase measures, smallest first. */
@@ -160,10 +160,8 @@ export function scaleJson(s: BenchScale | undefined): Record<string, unknown> {
   };
 }
 
-/** " ✓" within the limit, " ✗" above it, "" without a value. Pure. */
-export const scaleVerdict = (v: number | undefined, limit: number): string => (v === undefined ? "" : v <= limit ? " ✓" : " ✗");
 
-const fmt = (f?: Figure) => (f ? (f.min === f.max ? `${f.median}` : `${f.median} (${f.min}–${f.max})`) : "not measured");
+const fmt = (f?: Figure) => compactFigure(f, "not measured");
 const pct = (x: number) => `${r2(x * 100)} %`;
 
 /** The derived figures' rows: figure, value with its verdict, target, what it measures. Pure. */
@@ -176,8 +174,8 @@ export function scaleFigureRows(s: Pick<BenchScale, "upRatio" | "rss" | "sizes">
       ? `not judged (${rss ? "two sizes measured: a line fits two points exactly" : "fewer than two sizes measured"})`
       : `${rss.linear ? "yes ✓" : "no ✗"}${rss.worst ? ` (largest residual ${pct(rss.worst.residual)}, at ${rss.worst.hosts} hosts)` : ""}`;
   return [
-    `| scaleUpRatio7to3 | ${s.upRatio !== undefined ? `${s.upRatio}${scaleVerdict(s.upRatio, SCALE_TARGETS.upRatio7to3)}` : "not measured"} | ≤ ${SCALE_TARGETS.upRatio7to3} | median warm \`up --swarm\` of ${large} hosts / of ${small} hosts |`,
-    `| scaleRssPerHostMiB | ${rss ? `${rss.slope}${scaleVerdict(rss.slope, SCALE_TARGETS.rssPerHostMiB)}` : "not measured"} | ≤ ${SCALE_TARGETS.rssPerHostMiB} MiB | memory per added host with its Galera member: the slope of the least-squares line through the sizes' median peak RSS${rss ? ` (intercept ${rss.intercept} MiB)` : ""} |`,
+    `| scaleUpRatio7to3 | ${s.upRatio !== undefined ? `${s.upRatio}${valueVerdict(s.upRatio, SCALE_TARGETS.upRatio7to3)}` : "not measured"} | ≤ ${SCALE_TARGETS.upRatio7to3} | median warm \`up --swarm\` of ${large} hosts / of ${small} hosts |`,
+    `| scaleRssPerHostMiB | ${rss ? `${rss.slope}${valueVerdict(rss.slope, SCALE_TARGETS.rssPerHostMiB)}` : "not measured"} | ≤ ${SCALE_TARGETS.rssPerHostMiB} MiB | memory per added host with its Galera member: the slope of the least-squares line through the sizes' median peak RSS${rss ? ` (intercept ${rss.intercept} MiB)` : ""} |`,
     `| scaleRssLinear | ${linear} | every residual ≤ ${pct(SCALE_TARGETS.linearTolerance)} | whether memory grows linearly with the hosts: each size's median peak RSS against the line, relative to the line's value there |`,
   ];
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { leastSquares, rssLine, scaleFigureRows, scaleJson, scaleMarkdown, scaleVerdict, summariseScale, upRatio, SCALE_SIZES, SCALE_TARGETS, type ScalePass } from "../../src/bench/scale.js";
+import { valueVerdict } from "../../src/bench/figures.js";
+import { leastSquares, rssLine, scaleFigureRows, scaleJson, scaleMarkdown, summariseScale, upRatio, SCALE_SIZES, SCALE_TARGETS, type ScalePass } from "../../src/bench/scale.js";
 import { figure } from "../../src/bench/figures.js";
 import { BENCH_LAB, SCALE_NOTE, benchJson, benchMarkdown, type BenchResult } from "../../src/bench/bench.js";
 import { benchOptionsFrom } from "../../src/cli/bench-command.js";
@@ -67,9 +68,9 @@ describe("bench scale: the pure figures", () => {
   });
 
   it("verdicts: ✓ within the limit, ✗ above, nothing without a value", () => {
-    expect(scaleVerdict(2, 2)).toBe(" ✓");
-    expect(scaleVerdict(2.01, 2)).toBe(" ✗");
-    expect(scaleVerdict(undefined, 2)).toBe("");
+    expect(valueVerdict(2, 2)).toBe(" ✓");
+    expect(valueVerdict(2.01, 2)).toBe(" ✗");
+    expect(valueVerdict(undefined, 2)).toBe("");
   });
 });
 

@@ -178,10 +178,14 @@ export class SshProvider implements HostProvider {
    */
   private async releaseGossipPort(h: SshHost): Promise<boolean> {
     const listening = async () => (await h.sh(GOSSIP_LISTENING, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0;
-    for (let i = 0; i < 20; i++) {
-      if (!(await listening())) return false;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const released = await waitFor(`port 7946 on ${h.name} to close`, listening, (held) => !held, { timeoutMs: 10_000, intervalMs: 500 }).then(
+      () => true,
+      (err) => {
+        if (err instanceof WaitTimeoutError) return false;
+        throw err;
+      },
+    );
+    if (released) return false;
     const swarm = await h.docker(["info", "--format", "{{.Swarm.LocalNodeState}}"], { allowFailure: true, timeoutMs: 20_000 });
     if (swarm.stdout.trim() !== "inactive") return false; // in a swarm after all (not ours to fix), or no answer
     await this.power(h, "stop");
