@@ -8,7 +8,7 @@ import type { InventoryHost } from "./inventory.js";
 import type { RunOptions, RunResult } from "../../util/run.js";
 import { CommandError, LabError, abortError, isAbort, shellQuote } from "../../util/errors.js";
 import { sleep, untilAborted } from "../../util/wait.js";
-import { HostUnreachableError, channelOutcome, describeSshCause, lostHostsIn, shortCommand, sshFailureKind, type SshTarget } from "../lost-host.js";
+import { HostUnreachableError, channelOutcome, describeSshCause, lostHostsIn, shortCommand, sshFailureKind, sshId, type SshTarget } from "../lost-host.js";
 
 /** Every wait on a machine is bounded: the greeting, the keepalives of a live connection, the pause before reconnecting. */
 export interface SshTiming {
@@ -76,7 +76,7 @@ export class SshHost implements Host {
     return this.spec.address;
   }
   get id(): string {
-    return `${this.spec.ssh.user}@${this.spec.address}:${this.spec.ssh.port}`;
+    return sshId(this.target);
   }
   /** How it is reached, for the words of a lost host. */
   get target(): SshTarget {
