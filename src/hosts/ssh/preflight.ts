@@ -1,7 +1,7 @@
 /** Before anything changes on someone's machines: every one reachable, with an engine, not in a swarm of its own. */
 import type { SshHost } from "./ssh-host.js";
 import { LabError } from "../../util/errors.js";
-import { GOSSIP_LISTENING } from "./ssh-provider.js";
+import { gossipPortHeld } from "./ssh-provider.js";
 
 export interface PreflightOptions {
   /** Take machines that are already in a swarm (they will leave it). */
@@ -39,7 +39,7 @@ export async function preflightProblems(hosts: readonly SshHost[], o: PreflightO
       if (swarm.stdout.trim() === "active" && !o.force && !o.ownLab) {
         problems.push(`${h.name}: ${h.id} is already in a swarm: the lab would make it leave (pass --force if that is meant)`);
       }
-      if (swarm.stdout.trim() === "inactive" && (await h.sh(GOSSIP_LISTENING, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0) {
+      if (swarm.stdout.trim() === "inactive" && (await gossipPortHeld(h))) {
         problems.push(`${h.name}: something listens on swarm's gossip port 7946 on ${h.id} although it is in no swarm (often dockerd itself after a \`swarm leave\`, moby#31913): a new swarm's overlay would carry nothing (restart the engine: systemctl restart docker; or see ss -ltnp 'sport = :7946')`);
       }
       for (const tool of ["iptables", "nsenter"]) {

@@ -21,7 +21,9 @@ export const SWEEP_RULES = `for t in filter mangle raw nat; do iptables-save -t 
  * Whether anything listens on swarm's gossip port 7946 (tcp, v4 or v6), read from /proc so it needs
  * no ss/netstat on the machine. 7946 is 0x1F0A; state 0A is LISTEN.
  */
-export const GOSSIP_LISTENING = `grep -qiE '^ *[0-9]+: [0-9A-F]+:1F0A [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
+const GOSSIP_LISTENING = `grep -qiE '^ *[0-9]+: [0-9A-F]+:1F0A [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
+
+export const gossipPortHeld = async (h: SshHost): Promise<boolean> => (await h.sh(GOSSIP_LISTENING, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0;
 
 export class SshProvider implements HostProvider {
   readonly kind = "ssh" as const;
@@ -177,8 +179,7 @@ export class SshProvider implements HostProvider {
    * inventory's power commands. Returns whether it restarted.
    */
   private async releaseGossipPort(h: SshHost): Promise<boolean> {
-    const listening = async () => (await h.sh(GOSSIP_LISTENING, { allowFailure: true, timeoutMs: 10_000 })).exitCode === 0;
-    const released = await waitFor(`port 7946 on ${h.name} to close`, listening, (held) => !held, { timeoutMs: 10_000, intervalMs: 500 }).then(
+    const released = await waitFor(`port 7946 on ${h.name} to close`, () => gossipPortHeld(h), (held) => !held, { timeoutMs: 10_000, intervalMs: 500 }).then(
       () => true,
       (err) => {
         if (err instanceof WaitTimeoutError) return false;
@@ -190,7 +191,7 @@ export class SshProvider implements HostProvider {
     if (swarm.stdout.trim() !== "inactive") return false; // in a swarm after all (not ours to fix), or no answer
     await this.power(h, "stop");
     await this.power(h, "start");
-    if (await listening()) throw new LabError(`${h.name}: port 7946 is still held after restarting its engine: another process listens there (swarm's gossip needs it)`, { hint: `on ${h.id}: ss -ltnp 'sport = :7946'` });
+    if (await gossipPortHeld(h)) throw new LabError(`${h.name}: port 7946 is still held after restarting its engine: another process listens there (swarm's gossip needs it)`, { hint: `on ${h.id}: ss -ltnp 'sport = :7946'` });
     return true;
   }
 
