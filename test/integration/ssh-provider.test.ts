@@ -2,9 +2,11 @@
  * The ssh provider for real: three stand-in machines (sshd + dockerd, made by `machines up`), then
  * the lab drives them over SSH alone, with DOCKER_HOST pointing nowhere so no code path can reach
  * this machine's engine. The scenarios pass, and `down` leaves the machines as it found them.
+ * Last, `--images upstream` over SSH: each machine's dockerd pulls the walkthrough's images through
+ * a mirror (scripts/stand-in-registry.sh standing in for Docker Hub).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -50,8 +52,40 @@ function sshAnswers(name: string): Promise<boolean> {
   });
 }
 
+/** The failed steps of a report, with their errors and output: what a CI log must show. */
+function failedSteps(report: string): string {
+  try {
+    const json = JSON.parse(readFileSync(join(report, "report.json"), "utf8")) as { scenarios: Array<{ scenario: string; steps: Array<{ title: string; ok: boolean; host?: string; error?: string; output?: string }> }> };
+    return json.scenarios
+      .flatMap((s) => s.steps.filter((x) => !x.ok).map((x) => `${s.scenario} / ${x.title}${x.host ? ` on ${x.host}` : ""}: ${x.error ?? ""}\n${(x.output ?? "").slice(-1500)}`))
+      .join("\n");
+  } catch (e) {
+    return `(no report.json: ${(e as Error).message})`;
+  }
+}
+
+/** A failed run's report outlives the temp dir: copied under reports/ where CI keeps its artifacts. */
+function keepReport(report: string): void {
+  const kept = join("reports", `ssh-provider-${Date.now()}`);
+  try {
+    cpSync(report, kept, { recursive: true });
+    console.error(`ssh-provider: the failed run's report is kept in ${kept}`);
+  } catch {
+    /* nothing written: the failure message still carries the failed steps */
+  }
+}
+
+const STAND_IN_DIR = "/var/lib/swarmlab-stand-in-registry";
+const standIn = (args: string[]) => execa("sh", ["scripts/stand-in-registry.sh", ...args], { reject: false, env: { ...process.env, STAND_IN_DIR } });
+async function mustStandIn(args: string[]): Promise<void> {
+  const r = await standIn(args);
+  expect(r.exitCode, `stand-in-registry.sh ${args.join(" ")}: ${r.stdout}\n${r.stderr}`).toBe(0);
+}
+let standInStarted = false;
+
 afterAll(async () => {
   await swarmlab(["--name", MACHINES, "machines", "down"]);
+  if (standInStarted) await standIn(["stop"]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -93,7 +127,8 @@ describe("the ssh provider on stand-in machines", () => {
   it("runs seed, node-stop, partition-vxlan and quorum-loss over SSH alone, with the history check", async () => {
     const report = join(dir, "report");
     const r = await swarmlab(["--hosts", inventory, "--name", LAB, "run", "seed", "node-stop", "partition-vxlan", "quorum-loss", "--report", report], NO_ENGINE);
-    expect(r.exitCode, `${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`).toBe(0);
+    if (r.exitCode !== 0) keepReport(report);
+    expect(r.exitCode, `${failedSteps(report)}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`).toBe(0);
     const json = JSON.parse(readFileSync(join(report, "report.json"), "utf8")) as { ok: boolean; scenarios: Array<{ scenario: string; ok: boolean; steps: Array<{ title: string; ok: boolean }> }> };
     expect(json.scenarios.filter((s) => !s.scenario.includes("start state")).map((s) => [s.scenario, s.ok])).toEqual([
       ["seed", true],
@@ -201,5 +236,53 @@ describe("the ssh provider on stand-in machines", () => {
       expect(await onMachine(m, "docker images -q | wc -l"), m).toBe("0");
       expect(await onMachine(m, `test -d /var/lib/swarmlab/${LAB} && echo yes || echo no`), m).toBe("no");
     }
+  });
+  it("--images upstream over SSH: each machine pulls the walkthrough's images through its own engine's mirror; the seed runs them; down removes them", async () => {
+    // A registry of our own stands in for Docker Hub (nothing else is reachable here), and each
+    // machine's dockerd is given it as a mirror, as a team would set up its own servers.
+    standInStarted = true;
+    await mustStandIn(["start"]);
+    await mustStandIn(["push-stand-ins"]);
+    const info = await new Docker().getContainer(`${MACHINES}-docker1`).inspect();
+    const gateway = Object.values(info.NetworkSettings.Networks).map((n) => n.Gateway).find(Boolean)!;
+    const mirror = `http://${gateway}:5000`;
+    const daemonJson = JSON.stringify({ "registry-mirrors": [mirror], "insecure-registries": [`${gateway}:5000`] });
+    for (const m of ["docker1", "docker2", "docker3"]) {
+      // dockerd reloads its mirrors on SIGHUP; the engine is not restarted.
+      await onMachine(m, `mkdir -p /etc/docker && printf '%s' '${daemonJson}' > /etc/docker/daemon.json && pkill -HUP -x dockerd`);
+      const deadline = Date.now() + 20_000;
+      while (!(await onMachine(m, "docker info --format '{{json .RegistryConfig.Mirrors}}'")).includes(mirror) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      expect(await onMachine(m, "docker info --format '{{json .RegistryConfig.Mirrors}}'"), m).toContain(mirror);
+      expect(await onMachine(m, "docker images -q | wc -l"), m).toBe("0");
+    }
+    const report = join(dir, "report-upstream");
+    const r = await swarmlab(["--hosts", inventory, "--name", LAB, "run", "seed", "--images", "upstream", "--report", report], NO_ENGINE);
+    if (r.exitCode !== 0) keepReport(report);
+    expect(r.exitCode, `${failedSteps(report)}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`).toBe(0);
+    const json = JSON.parse(readFileSync(join(report, "report.json"), "utf8")) as {
+      ok: boolean;
+      images?: { mode: string; images: Array<{ role: string; name: string; ref: string; id: string; origin: string }> };
+      scenarios: Array<{ scenario: string; steps: Array<{ command?: string; changed?: string }> }>;
+    };
+    expect(json.ok).toBe(true);
+    expect(json.images?.mode).toBe("upstream");
+    expect(json.images?.images.map((i) => [i.role, i.ref])).toEqual([
+      ["etcd", "elcolio/etcd:latest"],
+      ["galera", "percona/percona-xtradb-cluster:latest"],
+    ]);
+    for (const i of json.images!.images) expect(i.id, i.role).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The walkthrough's own commands ran, under its own image names.
+    const commands = json.scenarios.flatMap((s) => s.steps.map((x) => x.command ?? "")).join("\n");
+    expect(commands).toMatch(/percona\/percona-xtradb-cluster/);
+    expect(commands).not.toMatch(/swarmlab\/galera/);
+    // Each machine pulled from the mirror: the registry served the manifests.
+    const log = readFileSync(join(STAND_IN_DIR, "registry.log"), "utf8");
+    for (const m of ["docker1", "docker2", "docker3"]) {
+      const addr = machineOf(m).address;
+      expect(log.includes(addr) && /percona-xtradb-cluster\/manifests/.test(log), `${m} (${addr}) pulled through ${mirror}`).toBe(true);
+    }
+    const d = await swarmlab(["--hosts", inventory, "--name", LAB, "down"], NO_ENGINE);
+    expect(d.exitCode, d.stderr).toBe(0);
+    for (const m of ["docker1", "docker2", "docker3"]) expect(await onMachine(m, "docker images -q | wc -l"), `${m}: the pulled images are removed by down`).toBe("0");
   });
 });
