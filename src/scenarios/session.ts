@@ -160,7 +160,11 @@ export async function runSession(names: Array<string | Scenario>, opts: SessionO
       // Why a lab that was up is not reused (a failed start-state check says so above).
       const why = lab && !verdict.reuse ? `: ${verdict.why}` : "";
       left = undefined;
-      if (lab) await lab.down();
+      if (lab) {
+        await lab.down();
+        // Its connections too (SSH): a replaced lab must not hold the process open.
+        await lab.close();
+      }
       // The seed replays swarm init itself: a Galera start state begins from bare hosts.
       lab = await startLab({ name: opts.name, inventory: opts.inventory, hosts: size.hosts, managers: size.managers, swarm: need.state === "swarm", registry: need.registry && need.state === "swarm", ifExists: "replace", progress, signal: opts.signal, keep: opts.keep, images });
       lab.removeOnDispose = !opts.keep;

@@ -246,7 +246,9 @@ describe("the ssh provider on stand-in machines", () => {
     const info = await new Docker().getContainer(`${MACHINES}-docker1`).inspect();
     const gateway = Object.values(info.NetworkSettings.Networks).map((n) => n.Gateway).find(Boolean)!;
     const mirror = `http://${gateway}:5000`;
-    const daemonJson = JSON.stringify({ "registry-mirrors": [mirror], "insecure-registries": [`${gateway}:5000`] });
+    // Only the mirror: the stand-ins' dockerd already has --insecure-registry on its command line, and
+    // a directive both there and in daemon.json fails the reload. An http:// mirror needs no more.
+    const daemonJson = JSON.stringify({ "registry-mirrors": [mirror] });
     for (const m of ["docker1", "docker2", "docker3"]) {
       // dockerd reloads its mirrors on SIGHUP; the engine is not restarted.
       await onMachine(m, `mkdir -p /etc/docker && printf '%s' '${daemonJson}' > /etc/docker/daemon.json && pkill -HUP -x dockerd`);
