@@ -16,7 +16,7 @@ export const SUITE_BLOCKS = [
     scenarios: [
       "seed", "gcomm-no-address", "partition-gossip", "slow-link", "clock-skew", "dns-outage", "chaos-short",
       "bootstrap-race", "service-name-vs-tasks", "mtu-drop", "rolling-restart", "clean-shutdown",
-      "early-dns-answer", "stale-address", "whole-cluster-crash", "host-pause",
+      "early-dns-answer", "stale-address", "whole-cluster-crash", "healthcheck-vs-sst", "host-pause",
     ],
   },
   {

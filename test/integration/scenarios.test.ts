@@ -246,6 +246,19 @@ describe("every shipped scenario on a real lab", () => {
     historyOk(s);
   });
 
+  it("healthcheck-vs-sst: swarm ends sstbad's joiner as unhealthy again and again, each asking a new SST; sstfix's joiner, healthy mid-SST, finishes with one", () => {
+    const s = scenario("healthcheck-vs-sst");
+    // Read from swarm's own `docker service ps` and Galera's own lines, as the steps printed them.
+    const ended = step(s, "swarm ends sstbad's joiner as unhealthy, again and again (docker service ps)").output!;
+    expect(ended.match(/sstbad\.\d+ docker3\S* .*unhealthy container/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    const bad = step(s, "each new sstbad task asked for a new SST from the beginning (Galera's own lines)").output!;
+    expect(new Set(bad.match(/\(([0-9a-f]{12})\) requested state transfer/g)).size).toBeGreaterThanOrEqual(2);
+    expect(step(s, "sstfix's joiner receives its SST and is healthy meanwhile").output).toMatch(/health: healthy/);
+    const fix = step(s, "exactly one sstfix state transfer since the joiner was added (Galera's own lines)").output!;
+    expect(fix.match(/requested state transfer from .* as donor/g)).toHaveLength(1);
+    expect(step(s, "side by side - sstfix runs 3/3, one task per host; sstbad never gets its third replica").output).toMatch(/sstbad replicas 2\/3/);
+  });
+
   it("the timeline page of node-stop, rendered in headless Chromium, shows the fault and the membership changes", async () => {
     const page = resolve(DIR, "timeline-node-stop.html");
     const shot = resolve(DIR, "timeline-node-stop.png");
