@@ -101,12 +101,36 @@ step_ipvs() {
 # AS_IS=1, this step derives swarmlab/dind:apparmor from it IN THE GUEST'S ENGINE with Debian's
 # apparmor package (/root/apparmor.deb, fetched by real-kernel.mjs on the machine) and the hosts
 # run that; the report says which image the hosts ran.
+# diagnose_exec <image> <path>: what the engine made of an image whose first process did not start
+# ("exec format error"): its platform, the file's entry in the layer the engine unpacked, its first
+# bytes (an ELF file starts 7f 45 4c 46), and the storage driver and its backing file system.
+diagnose_exec() {
+	local image=$1 path=$2 probe=swarmlab-exec-probe
+	echo "--- diagnose_exec $image $path" >&2
+	docker image inspect -f 'platform {{.Architecture}}/{{.Os}} id {{.Id}}' "$image" >&2
+	docker info -f 'driver {{.Driver}} {{json .DriverStatus}} backing {{.DockerRootDir}}' >&2
+	df -T /var/lib/docker >&2
+	docker rm -f "$probe" >/dev/null 2>&1
+	docker create --name "$probe" --entrypoint /nonexistent "$image" >/dev/null 2>&1 || { echo "docker create failed" >&2; return; }
+	docker export "$probe" | tar -tvf - "${path#/}" usr/bin/sh bin 2>&1 | head -5 >&2
+	docker cp "$probe:$path" - 2>/dev/null | tar -xOf - | od -A d -t x1 -N 16 >&2
+	docker cp "$probe:$path" - 2>/dev/null | tar -xOf - | wc -c | sed 's/^/bytes /' >&2
+	local merged
+	merged=$(docker inspect -f '{{.GraphDriver.Data.MergedDir}} {{.GraphDriver.Data.LowerDir}}' "$probe")
+	echo "graph: $merged" >&2
+	docker rm -f "$probe" >/dev/null 2>&1
+	echo "---" >&2
+}
+
 step_apparmor() {
 	local enabled parser image=swarmlab/dind:latest
 	enabled=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent)
 	command -v apparmor_parser >/dev/null || [ "$enabled" != Y ] ||
 		die "AppArmor is on in the guest kernel but the guest has no apparmor_parser: its own dockerd cannot start unprivileged containers (the guest image lacks Debian's apparmor package: rebuild it with --rebuild)"
-	parser=$(run docker run --rm --network none --entrypoint sh swarmlab/dind:latest -c 'command -v apparmor_parser || :') || exit 1
+	parser=$(run docker run --rm --network none --entrypoint sh swarmlab/dind:latest -c 'command -v apparmor_parser || :') || {
+		diagnose_exec swarmlab/dind:latest /usr/bin/dash
+		exit 1
+	}
 	fact apparmor_kernel "$enabled"
 	fact dind_apparmor_parser "${parser:-none}"
 	if [ "$enabled" = Y ] && [ -z "$parser" ]; then
