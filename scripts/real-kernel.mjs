@@ -342,18 +342,40 @@ if (ok) {
   });
 }
 
+/**
+ * Each image's shell starts in the guest. The same image IDs do not prove the files are whole: a
+ * guest stopped mid-load (no clean poweroff) can keep a layer's record with empty files, and docker
+ * load then skips that layer as present.
+ */
+async function imagesStart() {
+  for (const image of IMAGES) {
+    const r = await execa("ssh", [...sshArgs(), `docker run --rm --network none --entrypoint /bin/sh ${image} -c true`], { reject: false, all: true, timeout: 300_000 });
+    if (r.exitCode !== 0)
+      throw new StepError(
+        `${image} does not start in the guest: ${tail(r.all ?? "", 3)}\n${/exec format error/.test(r.all ?? "") ? "its layers in the guest are damaged (empty files: an earlier run stopped before the guest wrote them to disk): run again with --fresh, which drops the guest's run state and loads the images anew" : "see the guest's dockerd log (journalctl -u docker)"}`,
+      );
+  }
+}
+
 if (ok) {
   ok &&= await step("load-images", `docker save ${IMAGES.join(" ")} | ssh … docker load`, async () => {
     const guest = await imageIds(await ssh("docker image ls --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}'", { quiet: true, timeout: 120 }));
     const want = Object.fromEntries(plan.map((l) => l.split(" ")));
     const stale = IMAGES.filter((i) => guest[i] !== want[i]);
-    if (stale.length === 0) return "already in the guest (same image IDs)";
+    if (stale.length === 0) {
+      await imagesStart();
+      return "already in the guest (same image IDs), each starts";
+    }
     const cmd = `set -o pipefail; docker save ${IMAGES.join(" ")} | ssh ${sshArgs().map((a) => `'${a}'`).join(" ")} docker load`;
     await sh("bash", ["-c", cmd], { timeout: 3600 });
+    // On disk before anything else: a guest stopped before ext4 wrote the layers out keeps the
+    // images' records with empty files (seen: /usr/bin/dash of 0 bytes, "exec format error").
+    await ssh("sync", { quiet: true, timeout: 600 });
     const after = await imageIds(await ssh("docker image ls --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}'", { quiet: true, timeout: 120 }));
     const still = IMAGES.filter((i) => after[i] !== want[i]);
     if (still.length) throw new StepError(`after docker load the guest still lacks ${still.join(", ")} with this machine's IDs`);
-    return `loaded ${IMAGES.length} images (were missing or older: ${stale.join(", ")})`;
+    await imagesStart();
+    return `loaded ${IMAGES.length} images (were missing or older: ${stale.join(", ")}), each starts`;
   });
 }
 
