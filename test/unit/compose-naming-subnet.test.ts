@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseCompose, interpolate } from "../../src/hosts/compose.js";
 import { containerName, networkName, labLabels, validateLabName } from "../../src/hosts/naming.js";
-import { chooseSubnet, rebase, parseCidr, overlaps } from "../../src/hosts/subnet.js";
+import { chooseSubnet, engineNetworkInUse, rebase, parseCidr, overlaps } from "../../src/hosts/subnet.js";
 
 const composeText = readFileSync(new URL("../../docker-compose.dind.yml", import.meta.url), "utf8");
 
@@ -64,5 +64,25 @@ describe("subnet choice", () => {
   it("moves host addresses to the chosen subnet", () => {
     expect(rebase("192.168.10.201", parseCidr("192.168.10.0/24"), parseCidr("192.168.12.0/24"))).toBe("192.168.12.201");
     expect(overlaps(parseCidr("10.0.0.0/8"), parseCidr("10.1.0.0/16"))).toBe(true);
+  });
+});
+
+describe("a remote engine's own network", () => {
+  it("is in use: a lab other than the default skips it, the default lab is refused naming it", () => {
+    const net = engineNetworkInUse("tcp://192.168.11.201:2375")!;
+    expect(net.cidr).toBe("192.168.11.0/24");
+    expect(net.owner).toMatch(/engine's own address 192\.168\.11\.201 \(DOCKER_HOST=tcp:\/\/192\.168\.11\.201:2375\)/);
+    // The case seen: lab rx took 192.168.11.0/24 (its bridge on 192.168.11.1, the machine's gateway).
+    expect(chooseSubnet("192.168.10.0/24", [{ cidr: "192.168.10.0/24", owner: "the default lab" }, net])).toBe("192.168.12.0/24");
+    expect(() => chooseSubnet("192.168.11.0/24", [net], true)).toThrow(/in use by the network of the engine's own address 192\.168\.11\.201/);
+  });
+
+  it("is read from tcp:// and ssh:// with an IPv4 address; names, sockets and nothing give none", () => {
+    expect(engineNetworkInUse("ssh://admin@10.1.2.3")?.cidr).toBe("10.1.2.0/24");
+    expect(engineNetworkInUse("tcp://10.1.2.3")?.cidr).toBe("10.1.2.0/24");
+    expect(engineNetworkInUse("tcp://docker.example:2376")).toBeUndefined();
+    expect(engineNetworkInUse("unix:///var/run/docker.sock")).toBeUndefined();
+    expect(engineNetworkInUse("tcp://300.1.2.3:2375")).toBeUndefined();
+    expect(engineNetworkInUse(undefined)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { join } from "node:path";
 import { readCompose, topologyForSize, type HostSpec } from "../compose.js";
 import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "../naming.js";
-import { chooseSubnet, parseCidr, rebase } from "../subnet.js";
+import { chooseSubnet, engineNetworkInUse, parseCidr, rebase } from "../subnet.js";
 import { HostNode } from "./dind-host.js";
 import { decideHostMode } from "./host-mode.js";
 import type { LabHosts, PowerOp, RemovalSummary } from "../host.js";
@@ -118,9 +118,13 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   let subnet: string;
   try {
     // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
-    const routes = (opts.locality ?? (await localityOf(docker))).facilities["ip-route"];
+    const locality = opts.locality ?? (await localityOf(docker));
+    const routes = locality.facilities["ip-route"];
     if (!routes.available) log(`ip route ${routes.detail}`);
     const inUse = await subnetsInUse(docker, routes.available);
+    // An engine elsewhere: at least the network it is reached on is taken.
+    const engineNet = locality.local ? undefined : engineNetworkInUse(process.env.DOCKER_HOST);
+    if (engineNet) inUse.push(engineNet);
     // The walkthrough's subnet is kept for the default lab, so other labs never take it.
     if (name !== DEFAULT_LAB && opts.subnet === undefined) inUse.push({ cidr: topology.subnet, owner: `the default lab ${DEFAULT_LAB}` });
     subnet = chooseSubnet(preferred, inUse, opts.subnet !== undefined || name === DEFAULT_LAB);
