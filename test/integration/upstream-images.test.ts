@@ -58,6 +58,7 @@ afterAll(async () => {
   await standIn(["remove-mirror"]);
   await standIn(["stop"]);
   await forgetPulled();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 interface Report {
