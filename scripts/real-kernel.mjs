@@ -349,11 +349,12 @@ if (ok) {
  */
 async function imagesStart() {
   for (const image of IMAGES) {
-    const r = await execa("ssh", [...sshArgs(), `docker run --rm --network none --entrypoint /bin/sh ${image} -c true`], { reject: false, all: true, timeout: 300_000 });
-    if (r.exitCode !== 0)
+    await ssh(`docker run --rm --network none --entrypoint /bin/sh ${image} -c true`, { quiet: true, timeout: 300 }).catch((err) => {
+      const damaged = /exec format error/.test(err.message);
       throw new StepError(
-        `${image} does not start in the guest: ${tail(r.all ?? "", 3)}\n${/exec format error/.test(r.all ?? "") ? "its layers in the guest are damaged (empty files: an earlier run stopped before the guest wrote them to disk): run again with --fresh, which drops the guest's run state and loads the images anew" : "see the guest's dockerd log (journalctl -u docker)"}`,
+        `${image} does not start in the guest: ${err.message}\n${damaged ? "its layers in the guest are damaged (empty files: an earlier run stopped before the guest wrote them to disk): run again with --fresh, which drops the guest's run state and loads the images anew" : "see the guest's dockerd log (journalctl -u docker)"}`,
       );
+    });
   }
 }
 

@@ -92,15 +92,6 @@ step_ipvs() {
 	lsmod | grep '^ip_vs'
 }
 
-# AppArmor. Debian's kernel (like Ubuntu's, so GitHub's runners) enables it. A host's inner dockerd
-# then sees it (the entrypoint mounts securityfs, as hack/dind does) and loads its docker-default
-# profile with apparmor_parser before every container; Debian's docker.io 20.10 does not check
-# that the parser exists, so without it no container starts inside a host ("AppArmor enabled on
-# system but the docker-default profile could not be loaded: ... exec: "apparmor_parser":
-# executable file not found in $PATH"). swarmlab/dind has no apparmor_parser today. Unless
-# AS_IS=1, this step derives swarmlab/dind:apparmor from it IN THE GUEST'S ENGINE with Debian's
-# apparmor package (/root/apparmor.deb, fetched by real-kernel.mjs on the machine) and the hosts
-# run that; the report says which image the hosts ran.
 # diagnose_exec <image> <path>: what the engine made of an image whose first process did not start
 # ("exec format error"): its platform, the file's entry in the layer the engine unpacked, its first
 # bytes (an ELF file starts 7f 45 4c 46), and the storage driver and its backing file system.
@@ -113,15 +104,24 @@ diagnose_exec() {
 	docker rm -f "$probe" >/dev/null 2>&1
 	docker create --name "$probe" --entrypoint /nonexistent "$image" >/dev/null 2>&1 || { echo "docker create failed" >&2; return; }
 	docker export "$probe" | tar -tvf - "${path#/}" usr/bin/sh bin 2>&1 | head -5 >&2
-	docker cp "$probe:$path" - 2>/dev/null | tar -xOf - | od -A d -t x1 -N 16 >&2
-	docker cp "$probe:$path" - 2>/dev/null | tar -xOf - | wc -c | sed 's/^/bytes /' >&2
-	local merged
-	merged=$(docker inspect -f '{{.GraphDriver.Data.MergedDir}} {{.GraphDriver.Data.LowerDir}}' "$probe")
-	echo "graph: $merged" >&2
+	docker cp "$probe:$path" - 2>/dev/null | tar -xOf - >/tmp/exec-probe
+	od -A d -t x1 -N 16 /tmp/exec-probe >&2
+	echo "bytes $(wc -c </tmp/exec-probe)" >&2
+	docker inspect -f 'graph: {{.GraphDriver.Data.MergedDir}} {{.GraphDriver.Data.LowerDir}}' "$probe" >&2
 	docker rm -f "$probe" >/dev/null 2>&1
+	rm -f /tmp/exec-probe
 	echo "---" >&2
 }
 
+# AppArmor. Debian's kernel (like Ubuntu's, so GitHub's runners) enables it. A host's inner dockerd
+# then sees it (the entrypoint mounts securityfs, as hack/dind does) and loads its docker-default
+# profile with apparmor_parser before every container; Debian's docker.io 20.10 does not check
+# that the parser exists, so without it no container starts inside a host ("AppArmor enabled on
+# system but the docker-default profile could not be loaded: ... exec: "apparmor_parser":
+# executable file not found in $PATH"). swarmlab/dind now carries Debian's apparmor; for an image
+# without apparmor_parser (an older one), unless AS_IS=1, this step derives swarmlab/dind:apparmor from it IN THE GUEST'S ENGINE with Debian's
+# apparmor package (/root/apparmor.deb, fetched by real-kernel.mjs on the machine) and the hosts
+# run that; the report says which image the hosts ran.
 step_apparmor() {
 	local enabled parser image=swarmlab/dind:latest
 	enabled=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent)

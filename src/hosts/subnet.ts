@@ -72,18 +72,10 @@ export function chooseSubnet(
   throw new Error("no free subnet found for the lab's bridge network; pass --subnet");
 }
 
-/**
- * The /24 around the address a remote engine is reached at (DOCKER_HOST tcp:// or ssh:// with an
- * IPv4 literal), as a subnet in use: its machine's routes are not visible from here, and a lab
- * bridge on that network would take the route the engine is reached by (seen: a bridge on
- * 192.168.11.0/24 took 192.168.11.1, the machine's gateway, and cut it off). Undefined otherwise.
- */
-export function engineNetworkInUse(dockerHost: string | undefined): { cidr: string; owner: string } | undefined {
-  const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]+@)?(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?\/?$/.exec(dockerHost?.trim() ?? "");
-  if (!m) return undefined;
+/** The /24 around an IPv4 address, as a subnet in use by `owner`; undefined when `address` is not IPv4 (a host name). Pure. */
+export function networkAround(address: string, owner: string): { cidr: string; owner: string } | undefined {
   try {
-    const c = parseCidr(`${m[1]}/24`);
-    return { cidr: formatCidr(c), owner: `the network of the engine's own address ${m[1]} (DOCKER_HOST=${dockerHost!.trim()})` };
+    return { cidr: formatCidr(parseCidr(`${address}/24`)), owner };
   } catch {
     return undefined;
   }

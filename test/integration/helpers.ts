@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import Docker from "dockerode";
 
 /** The suite's own lab: `npm test` never replaces a lab it did not create (a trainer's `swarmlab`). */
@@ -34,4 +35,16 @@ export async function renderPage(file: string, screenshot: string): Promise<stri
   await execa(chromium, [...common, `--screenshot=${screenshot}`, `file://${file}`], { timeout: 120_000 });
   const dom = await execa(chromium, [...common, "--dump-dom", `file://${file}`], { timeout: 120_000 });
   return dom.stdout;
+}
+
+/** Where scripts/stand-in-registry.sh keeps the stand-in Docker Hub (its storage, its log). */
+export const STAND_IN_DIR = "/var/lib/swarmlab-stand-in-registry";
+
+/** Runs scripts/stand-in-registry.sh with `args` (start, push-stand-ins, add-mirror, stop...); never throws. */
+export const standIn = (args: string[]) => execa("sh", ["scripts/stand-in-registry.sh", ...args], { reject: false, env: { ...process.env, STAND_IN_DIR } });
+
+/** The same, expected to succeed (the script's output in the failure message). */
+export async function mustStandIn(args: string[]): Promise<void> {
+  const r = await standIn(args);
+  expect(r.exitCode, `stand-in-registry.sh ${args.join(" ")}: ${r.stdout}\n${r.stderr}`).toBe(0);
 }

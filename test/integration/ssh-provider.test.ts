@@ -13,6 +13,7 @@ import { execa } from "execa";
 import Docker from "dockerode";
 import ssh2 from "ssh2";
 import { parse } from "yaml";
+import { mustStandIn, standIn, STAND_IN_DIR } from "./helpers.js";
 
 const MACHINES = "swarmlab-machines";
 const LAB = "swarmlab-ssh";
@@ -75,12 +76,6 @@ function keepReport(report: string): void {
   }
 }
 
-const STAND_IN_DIR = "/var/lib/swarmlab-stand-in-registry";
-const standIn = (args: string[]) => execa("sh", ["scripts/stand-in-registry.sh", ...args], { reject: false, env: { ...process.env, STAND_IN_DIR } });
-async function mustStandIn(args: string[]): Promise<void> {
-  const r = await standIn(args);
-  expect(r.exitCode, `stand-in-registry.sh ${args.join(" ")}: ${r.stdout}\n${r.stderr}`).toBe(0);
-}
 let standInStarted = false;
 
 afterAll(async () => {

@@ -20,18 +20,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import Docker from "dockerode";
-import { labelled } from "./helpers.js";
+import { labelled, mustStandIn, standIn, STAND_IN_DIR } from "./helpers.js";
 import { tagOf } from "../../src/images/build.js";
 
 const LAB = "swarmlab-upstream";
-const STAND_IN_DIR = "/var/lib/swarmlab-stand-in-registry";
 const MIRROR = "http://127.0.0.1:5000";
 const PULLED = ["debian:bookworm", "elcolio/etcd:latest", "percona/percona-xtradb-cluster:latest"];
 const dir = mkdtempSync(join(tmpdir(), "swarmlab-upstream-"));
 // A registry that does not answer is given up on after 20 s (Docker Hub, behind the stopped mirror).
 const env = { ...process.env, CI: "1", SWARMLAB_REGISTRY_ANSWER_SECONDS: "20" };
 const swarmlab = (args: string[]) => execa("node", ["bin/swarmlab.js", "--name", LAB, ...args], { reject: false, env, timeout: 30 * 60_000 });
-const standIn = (args: string[]) => execa("sh", ["scripts/stand-in-registry.sh", ...args], { reject: false, env: { ...process.env, STAND_IN_DIR } });
 const docker = new Docker();
 
 /** Drops the outer engine's copies of the walkthrough's images, so each run pulls them through the mirror. */
@@ -39,16 +37,11 @@ async function forgetPulled(): Promise<void> {
   for (const ref of PULLED) await docker.getImage(ref).remove({ noprune: true }).catch(() => {});
 }
 
-const must = async (p: ReturnType<typeof standIn>) => {
-  const r = await p;
-  expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-};
 
 beforeAll(async () => {
-  await must(standIn(["start"]));
-  await must(standIn(["push-stand-ins"]));
-  await must(standIn(["add-mirror"]));
+  await mustStandIn(["start"]);
+  await mustStandIn(["push-stand-ins"]);
+  await mustStandIn(["add-mirror"]);
   await forgetPulled();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -97,7 +90,7 @@ describe("--images upstream with a stand-in registry", () => {
   });
 
   it("auto with the registry stopped falls back to local, saying why", async () => {
-    await must(standIn(["stop"]));
+    await mustStandIn(["stop"]);
     await forgetPulled();
     const r = await swarmlab(["up", "--images", "auto", "--replace"]);
     expect(r.exitCode, `${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`).toBe(0);
@@ -106,8 +99,8 @@ describe("--images upstream with a stand-in registry", () => {
   });
 
   it("a registry that answers but lacks percona/percona-xtradb-cluster: one line and the fix, nothing made", async () => {
-    await must(standIn(["start"]));
-    await must(standIn(["drop", "percona/percona-xtradb-cluster"]));
+    await mustStandIn(["start"]);
+    await mustStandIn(["drop", "percona/percona-xtradb-cluster"]);
     await forgetPulled();
     const r = await swarmlab(["up", "--images", "upstream"]);
     expect(r.exitCode).toBe(1);

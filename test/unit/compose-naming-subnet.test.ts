@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseCompose, interpolate } from "../../src/hosts/compose.js";
 import { containerName, networkName, labLabels, validateLabName } from "../../src/hosts/naming.js";
-import { chooseSubnet, engineNetworkInUse, rebase, parseCidr, overlaps } from "../../src/hosts/subnet.js";
+import { chooseSubnet, rebase, parseCidr, overlaps } from "../../src/hosts/subnet.js";
+import { engineNetworkInUse } from "../../src/hosts/dind/host-mode.js";
 
 const composeText = readFileSync(new URL("../../docker-compose.dind.yml", import.meta.url), "utf8");
 

@@ -17,6 +17,7 @@
  *   and refuses clients older than API 1.44 unless dockerd runs with DOCKER_MIN_API_VERSION.
  */
 import { hostname, release } from "node:os";
+import { networkAround } from "../subnet.js";
 
 /** The fields of GET /info this module reads (a subset; every field optional, as old engines lack some). */
 export interface EngineInfo {
@@ -228,6 +229,17 @@ export function remoteDockerHost(dockerHost: string | undefined): string | undef
   if (!m) return undefined; // unix://, npipe://, fd://: this machine
   const host = m[2]!.replace(/^\[|\]$/g, "").toLowerCase();
   return ["localhost", "127.0.0.1", "::1"].includes(host) ? undefined : host;
+}
+
+/**
+ * The network a remote engine is reached on (the /24 around DOCKER_HOST's IPv4 address), as a
+ * subnet in use: its machine's routes are not visible from here, and a lab bridge on that network
+ * would take the route the engine is reached by (seen: a bridge on 192.168.11.0/24 took
+ * 192.168.11.1, the machine's gateway, and cut it off). Undefined for a local or named engine.
+ */
+export function engineNetworkInUse(dockerHost: string | undefined): { cidr: string; owner: string } | undefined {
+  const remote = remoteDockerHost(dockerHost);
+  return remote ? networkAround(remote, `the network of the engine's own address ${remote} (DOCKER_HOST=${dockerHost})`) : undefined;
 }
 
 /** The engine runs somewhere other than this machine: in a desktop product's VM, or on another host. */
