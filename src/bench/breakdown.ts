@@ -8,8 +8,8 @@ import { PHASES, type MemberBreakdown, type Overlap, type SeedBreakdown } from "
 /** The figures of each member, beyond its consecutive phases, that the summary keeps. */
 const EXTRAS = [
   { key: "total", what: "**created → Synced** (its own Synced line)" },
-  { key: "registeredAfterSynced", what: "not in the total: Synced → its registration in etcd (the first `state` Primary/Synced event; keepRegistration's first round comes 5 s after mariadbd starts)" },
-  { key: "joinedAfterRegistration", what: "not in the total: another member's first registration → this joiner's `decision` (the etcd poll every 2 s, and the 4567 probe)" },
+  { key: "registeredAfterSynced", what: "not in the total: Synced → its registration in etcd (the first `state` Primary/Synced event; keepRegistration asks every 0.25 s until the first one)" },
+  { key: "joinedAfterRegistration", what: "not in the total: another member's first registration → this joiner's `decision` (the etcd poll every 1 s, and the 4567 probe)" },
 ] as const;
 
 export interface PositionSummary {

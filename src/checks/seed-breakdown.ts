@@ -77,8 +77,8 @@ export const PHASES = [
   { key: "scheduling", what: "`docker service create` issued → the task's container started (swarm scheduling, container create and start)" },
   { key: "datadirInit", what: "container started → the entrypoint's first line (`datadir-initialised`: mariadb-install-db and the first-start SQL)" },
   { key: "ownAddress", what: "→ `own-address` (its overlay address from the embedded DNS's PTR answer)" },
-  { key: "claimAndSettle", what: "→ its first `decision` (the atomic etcd create of the bootstrap claim; the winner waits for `tasks.<service>` to give the same answer three times, 1 s apart; the etcd read)" },
-  { key: "waitForRegistration", what: "→ the `decision` to bootstrap or join (joiners: `wait` every 2 s until a member is registered in etcd, then the probe of 4567)" },
+  { key: "claimAndSettle", what: "→ its first `decision` (the atomic etcd create of the bootstrap claim; the winner waits for `tasks.<service>` to give the same answer three times, 0.5 s apart; the etcd read)" },
+  { key: "waitForRegistration", what: "→ the `decision` to bootstrap or join (joiners: `wait` every 1 s until a member is registered in etcd, then the probe of 4567)" },
   { key: "mariadbdStart", what: "→ `WSREP: Start replication` (mariadbd and the Galera provider start)" },
   { key: "groupJoin", what: "→ in a Primary component (`Shifting OPEN -> PRIMARY`: gcomm connects, the group takes it in)" },
   { key: "transfer", what: "→ `WSREP: SST received` (joiners: SST request, donor selection, the rsync transfer)" },
@@ -95,9 +95,9 @@ export interface MemberExtras {
   toFirstLine?: number;
   /** first line → decision: the whole discovery. */
   discovery?: number;
-  /** Synced → its registration written to etcd (keepRegistration's first round is 5 s after mariadbd starts). */
+  /** Synced → its registration written to etcd (keepRegistration asks every 0.25 s until then). */
   registeredAfterSynced?: number;
-  /** Joiners: the earliest registration of another member → its join decision (the etcd poll every 2 s). */
+  /** Joiners: the earliest registration of another member → its join decision (the etcd poll every 1 s). */
   joinedAfterRegistration?: number;
 }
 

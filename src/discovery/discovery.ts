@@ -86,6 +86,24 @@ export interface JoinLockSettings {
 export const JOIN_LOCK_DEFAULTS = { ttlSeconds: 20, maxHoldSeconds: 300, waitSeconds: 600, pollMs: 500 } as const;
 /** How long the holder's member state is polled apart while it holds the lock (instead of every 5 s). */
 export const JOIN_LOCK_STATE_POLL_MS = 1000;
+
+/**
+ * How often a joiner asks etcd again while no member is registered. The bench's seedBreakdown put
+ * this poll (then 2 s) on the seed's critical path: the joiners' decision came ~1 s after the
+ * bootstrap's registration on average. etcd answers such a read in milliseconds.
+ */
+export const JOIN_WAIT_POLL_MS = 1000;
+
+/**
+ * How often a new member asks its own state until its first registration: joiners wait for that
+ * registration, so it is written within a quarter second of Synced (then every 5 s, as Percona's
+ * clustercheckcron does).
+ */
+export const FIRST_REGISTRATION_POLL_MS = 250;
+
+/** tasks.<service> must give the same answer this many times this far apart before a bootstrap lists the others. */
+export const SETTLE_ANSWERS = 3;
+export const SETTLE_INTERVAL_MS = 500;
 /** A release gets this long for its etcd call (at mariadbd's exit, a signal): the TTL does the rest. */
 export const JOIN_LOCK_RELEASE_BOUND_MS = 3000;
 

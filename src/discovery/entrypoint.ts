@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { promises as dns } from "node:dns";
 import { constants as osConstants, hostname } from "node:os";
 import { ownAddressWithoutPtr, parseDefaultRouteIfname, parseIpAddr, selectOwnAddress, type PtrAnswer } from "./address.js";
-import { decide, gcomm, JOIN_LOCK_STATE_POLL_MS, JoinGate, joinLockKey, joinLockSettings, type HeldJoinLock, type JoinLockSettings, type Registration } from "./discovery.js";
+import { decide, gcomm, FIRST_REGISTRATION_POLL_MS, JOIN_LOCK_STATE_POLL_MS, JOIN_WAIT_POLL_MS, SETTLE_ANSWERS, SETTLE_INTERVAL_MS, JoinGate, joinLockKey, joinLockSettings, type HeldJoinLock, type JoinLockSettings, type Registration } from "./discovery.js";
 import { connect as tcpConnect } from "node:net";
 import {
   CLUSTERCHECK_SLEEP_MS,
@@ -133,7 +133,7 @@ function registrationsOf(dir: EtcdNode | null): Registration[] {
   return (dir?.nodes ?? []).map((n) => ({ address: n.key.split("/").pop() ?? "", ttl: n.ttl }));
 }
 
-/** Waits until `tasks.<service>` gives the same answer three times in a row (bounded). */
+/** Waits until `tasks.<service>` gives the same answer SETTLE_ANSWERS times in a row, SETTLE_INTERVAL_MS apart (bounded). */
 async function settledTasks(service: string, boundMs = 15_000): Promise<string[]> {
   let last = "";
   let same = 0;
@@ -144,8 +144,8 @@ async function settledTasks(service: string, boundMs = 15_000): Promise<string[]
     const key = answer.join(",");
     same = key === last ? same + 1 : 0;
     last = key;
-    if (same >= 2) break;
-    await sleep(1000);
+    if (same >= SETTLE_ANSWERS - 1) break;
+    await sleep(SETTLE_INTERVAL_MS);
   }
   return answer;
 }
@@ -296,7 +296,7 @@ async function planOverlay(etcd: EtcdV2 | null, cluster: string, joinSettings?: 
       return { own: own.address, clusterAddress: decision.clusterAddress, bootstrap: decision.kind === "bootstrap", register, ...(joinGate?.lock ? { joinLock: joinGate.lock } : {}) };
     }
     if (Date.now() > deadline) fail(`gave up after ${waitBound / 1000}s waiting for a live member to join: ${decision.reason}`);
-    await sleep(2000);
+    await sleep(JOIN_WAIT_POLL_MS);
   }
 }
 
@@ -403,11 +403,11 @@ function wsrepStatus(): Record<string, string> {
  */
 async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Promise<void> {
   let lastState = "";
-  // Every second until the first registration: joiners wait for it (the bench's seedBreakdown saw
-  // them wait 7 s while the first 5 s sleep ran), then every 5 s as clustercheckcron does.
+  // Every quarter second until the first registration: joiners wait for it (the bench's seedBreakdown
+  // saw them wait 7 s while a first 5 s sleep ran), then every 5 s as clustercheckcron does.
   let registered = false;
   for (;;) {
-    await sleep(plan.joinLock?.holding || !registered ? JOIN_LOCK_STATE_POLL_MS : 5000);
+    await sleep(!registered ? FIRST_REGISTRATION_POLL_MS : plan.joinLock?.holding ? JOIN_LOCK_STATE_POLL_MS : 5000);
     const s = wsrepStatus();
     const healthy = s.wsrep_cluster_status === "Primary" && s.wsrep_local_state_comment === "Synced";
     const state = `${s.wsrep_cluster_status ?? "down"}/${s.wsrep_local_state_comment ?? "-"}`;
