@@ -26,6 +26,8 @@ export interface TaskInfo {
 
 export interface GaleraMember extends TaskInfo {
   endpoint?: { host: string; port: number };
+  /** Why no endpoint was found: the inspect of its container failed (its first line). */
+  endpointError?: string;
   /** Its host is stopped or paused: swarm may still list the task, nothing would answer. */
   hostDown?: boolean;
 }
@@ -141,8 +143,8 @@ export async function galeraMembers(lab: Lab, service = GALERA_SERVICE): Promise
         const info = await t.host.api.getContainer(t.containerId).inspect();
         const binding = info.NetworkSettings.Ports?.["3306/tcp"]?.[0];
         return binding ? { ...t, endpoint: { host: t.host.address, port: Number(binding.HostPort) } } : t;
-      } catch {
-        return t;
+      } catch (err) {
+        return { ...t, endpointError: (err as Error).message.split("\n")[0] };
       }
     }),
   );
@@ -179,12 +181,15 @@ export class MemberError extends LabError {
 
 export async function connect(m: GaleraMember, credentials: string | Credentials, timeoutMs = 4000): Promise<mysql.Connection> {
   if (m.hostDown) throw new Error(`${memberLabel(m)}: its host ${m.host?.name} is stopped or paused`);
-  if (!m.endpoint) throw new Error(`${memberLabel(m)} has no published MySQL port`);
+  if (!m.endpoint) throw new Error(`${memberLabel(m)} has no published MySQL port${m.endpointError ? ` (the inspect of its container failed: ${m.endpointError})` : ""}`);
   const c = credentialsOf(credentials);
+  // Through the member's host when this machine does not route to the lab (an engine elsewhere).
+  const stream = m.host?.streamTo?.(m.endpoint.host, m.endpoint.port);
   try {
     return await mysql.createConnection({
       host: m.endpoint.host,
       port: m.endpoint.port,
+      ...(stream ? { stream } : {}),
       user: c.user ?? "root",
       password: c.password,
       database: c.database,

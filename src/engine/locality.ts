@@ -16,9 +16,9 @@ import { delimiter, join } from "node:path";
 import { engineElsewhere, localMachine, remoteDockerHost, type EngineInfo, type LocalMachine } from "../hosts/dind/host-mode.js";
 
 /** A facility of this machine the lab uses on the engine's behalf. */
-export type Facility = "procfs" | "ip-route" | "apt" | "debootstrap" | "volume-paths";
+export type Facility = "procfs" | "ip-route" | "apt" | "debootstrap" | "volume-paths" | "lab-routes";
 
-export const FACILITIES: readonly Facility[] = ["procfs", "ip-route", "apt", "debootstrap", "volume-paths"];
+export const FACILITIES: readonly Facility[] = ["procfs", "ip-route", "apt", "debootstrap", "volume-paths", "lab-routes"];
 
 /** How doctor names each facility. */
 export const FACILITY_LABEL: Record<Facility, string> = {
@@ -27,6 +27,7 @@ export const FACILITY_LABEL: Record<Facility, string> = {
   apt: "apt",
   debootstrap: "debootstrap",
   "volume-paths": "image cache",
+  "lab-routes": "lab routes",
 };
 
 export interface FacilityState {
@@ -163,12 +164,18 @@ export function engineLocality(info: EngineInfo | undefined, here: MachineFacts)
     ? { facility: "volume-paths", available: true, detail: "the host image cache copies volumes by their Mountpoint on this machine (hard links)" }
     : missing("volume-paths", `${away}: its volumes' Mountpoint paths are on that machine, not this one`, "the hosts get their images by `docker load` (a slower `up`)");
 
+  // Where the lab's bridge is routed from here, its hosts' engines and published ports are reached
+  // directly; otherwise through the engine (src/hosts/dind/engine-relay.ts).
+  const labRoutes: FacilityState = local
+    ? { facility: "lab-routes", available: true, detail: "this machine routes to the lab's bridge: the hosts' engines (<address>:2375) and their published MySQL ports are reached directly" }
+    : missing("lab-routes", `${away}: the lab's bridge is there, not routed from here`, "the hosts' engines and published ports are reached through the engine (docker exec: docker system dial-stdio, socat), as SWARMLAB_HOST_REACH=engine does on any engine");
+
   return {
     place,
     local,
     why,
     engineKnown: info !== undefined,
-    facilities: { procfs, "ip-route": ipRoute, apt, debootstrap, "volume-paths": volumePaths },
+    facilities: { procfs, "ip-route": ipRoute, apt, debootstrap, "volume-paths": volumePaths, "lab-routes": labRoutes },
   };
 }
 

@@ -25,6 +25,11 @@ export interface Host {
   docker(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** A call to the host's engine API, its failure worded with the operation and the host. */
   engine<T>(operation: string, call: (api: Docker) => Promise<T>): Promise<T>;
+  /**
+   * A connection to address:port on the lab's network opened from the host itself, for where this
+   * machine does not route to the lab (an engine elsewhere); undefined: connect directly.
+   */
+  streamTo?(address: string, port: number): import("node:stream").Duplex | undefined;
   /** Runs argv on the host with a local file as its standard input (docker load < archive). */
   execWithInput(argv: readonly string[], file: string, opts?: RunOptions): Promise<RunResult>;
 }

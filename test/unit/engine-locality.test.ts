@@ -71,6 +71,8 @@ describe("engineLocality", () => {
     expect(l.facilities["ip-route"].detail).toMatch(/routes are not the engine's; the subnet check sees docker networks only/);
     expect(l.facilities.debootstrap.detail).toBe("not available here: debootstrap needs Linux, this machine is darwin; build the base elsewhere or use --images upstream (the base pulled from a registry, no debootstrap)");
     expect(l.facilities["volume-paths"].detail).toMatch(/`docker load`/);
+    // The VM's bridges are not routed from macOS: the hosts are reached through the engine.
+    expect(l.facilities["lab-routes"].detail).toMatch(/the lab's bridge is there, not routed from here; the hosts' engines and published ports are reached through the engine \(docker exec: docker system dial-stdio, socat\)/);
   });
 
   it("a remote engine over tcp://: this Linux machine's /proc, routes and volume paths are not the engine's; apt and debootstrap still run here", () => {
@@ -82,6 +84,7 @@ describe("engineLocality", () => {
     expect(l.facilities.procfs.detail).toMatch(/^not available here: the engine is on another machine \(DOCKER_HOST=tcp:\/\/10\.1\.2\.3:2375 points at 10\.1\.2\.3\): this machine's \/proc shows its own processes/);
     expect(l.facilities["ip-route"]).toMatchObject({ available: false });
     expect(l.facilities["volume-paths"]).toMatchObject({ available: false });
+    expect(l.facilities["lab-routes"]).toMatchObject({ available: false });
     expect(l.facilities.apt).toMatchObject({ available: true });
     expect(l.facilities.apt.detail).toMatch(/on this machine only/);
     expect(l.facilities.debootstrap).toMatchObject({ available: true });

@@ -4,6 +4,7 @@ import { readCompose, topologyForSize, type HostSpec } from "../compose.js";
 import { containerName, HOST_LABEL, LAB_LABEL, labLabels, networkName, volumeName, DEFAULT_LAB } from "../naming.js";
 import { chooseSubnet, parseCidr, rebase } from "../subnet.js";
 import { HostNode } from "./dind-host.js";
+import { hostReach, HOST_REACH_VARIABLE, type HostReach } from "./engine-relay.js";
 import { decideHostMode, engineNetworkInUse } from "./host-mode.js";
 import type { LabHosts, PowerOp, RemovalSummary } from "../host.js";
 import { waitForInnerEngine } from "./inner-engine.js";
@@ -72,8 +73,9 @@ export async function findLab(docker: Docker, name: string, composeFile = DEFAUL
   const mode = (first.Labels["swarmlab.mode"] as HostMode | undefined) ?? "capabilities";
   const from = parseCidr(topology.subnet);
   const to = parseCidr(subnet);
+  const reach = hostReach(await localityOf(docker));
   const hosts = topology.hosts.map(
-    (h) => new HostNode(h.service, containerName(name, h.service), h.hostname, rebase(h.address, from, to)),
+    (h) => new HostNode(h.service, containerName(name, h.service), h.hostname, rebase(h.address, from, to), reach),
   );
   return { name, subnet, network: net, mode, hosts, topology, ...(managersLabel ? { managers: managersLabel } : {}) };
 }
@@ -116,9 +118,12 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
   const managers = opts.managers ?? topology.hosts.length;
   const preferred = opts.subnet ?? topology.subnet;
   let subnet: string;
+  let reach: HostReach;
   try {
     // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
     const locality = opts.locality ?? (await localityOf(docker));
+    reach = hostReach(locality);
+    if (reach === "engine") log(`hosts reached through the engine (docker exec: dial-stdio for their engines, socat for published ports): ${locality.local ? `${HOST_REACH_VARIABLE}=engine` : "this machine does not route to the lab's bridge"}`);
     const routes = locality.facilities["ip-route"];
     if (!routes.available) log(`ip route ${routes.detail}`);
     const inUse = await subnetsInUse(docker, routes.available);
@@ -164,8 +169,8 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
     const registry = `${rebase(topology.hosts[0]!.address, from, to)}:5000`;
     const sizeLabels = { [SIZE_LABEL]: String(topology.hosts.length), [MANAGERS_LABEL]: String(managers) };
     // Each start waits for its host's dockerd (testcontainers' wait strategy): the hosts start side by side.
-    starting.push(createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry, extraLabels: { ...sizeLabels, ...opts.extraLabels }, signal: opts.signal }));
-    hosts.push(new HostNode(spec.service, container, spec.hostname, address));
+    starting.push(createHostContainer(docker, spec, { lab: name, container, address, net, subnet, mode, image: opts.dindImage, registry, reach, extraLabels: { ...sizeLabels, ...opts.extraLabels }, signal: opts.signal }));
+    hosts.push(new HostNode(spec.service, container, spec.hostname, address, reach));
   }
   // Every start settles before a failure is reported: the caller's cleanup must find every host.
   const failed = (await Promise.allSettled(starting)).find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -181,7 +186,7 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
 async function createHostContainer(
   docker: Docker,
   spec: HostSpec,
-  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string; extraLabels?: Record<string, string>; signal?: AbortSignal },
+  o: { lab: string; container: string; address: string; net: string; subnet: string; mode: HostMode; image: string; registry: string; reach: HostReach; extraLabels?: Record<string, string>; signal?: AbortSignal },
 ): Promise<void> {
   const { SwarmHostContainer } = await import("./swarm-host-container.js");
   const host = new SwarmHostContainer(o.image, {
@@ -193,6 +198,7 @@ async function createHostContainer(
     subnet: o.subnet,
     mode: o.mode,
     registry: o.registry,
+    reach: o.reach,
     extraLabels: o.extraLabels,
     docker,
     signal: o.signal,

@@ -3,6 +3,8 @@ import { execa } from "execa";
 import { run, type RunOptions, type RunResult } from "../../util/run.js";
 import { CommandError, LabError } from "../../util/errors.js";
 import type { Host } from "../host.js";
+import { innerEngineAgent, tcpFromHost, type HostReach } from "./engine-relay.js";
+import type { Duplex } from "node:stream";
 
 /** Port where each host's inner dockerd also listens, on the lab's own bridge only. */
 export const INNER_API_PORT = 2375;
@@ -21,8 +23,18 @@ export class HostNode implements Host {
     readonly container: string,
     readonly hostname: string,
     readonly address: string,
+    /** direct: TCP to address:2375 from here; engine: through `docker exec` (an engine elsewhere, see engine-relay.ts). */
+    readonly reach: HostReach = "direct",
   ) {
-    this.api = new Docker({ host: address, port: INNER_API_PORT, timeout: 15_000 });
+    this.api =
+      reach === "direct"
+        ? new Docker({ host: address, port: INNER_API_PORT, timeout: 15_000 })
+        : new Docker({ protocol: "http", host: name, port: INNER_API_PORT, timeout: 15_000, agent: innerEngineAgent(container) } as Docker.DockerOptions);
+  }
+
+  /** A connection to address:port on the lab's network made from inside this host, when this machine does not route there. */
+  streamTo(address: string, port: number): Duplex | undefined {
+    return this.reach === "engine" ? tcpFromHost(this.container, address, port) : undefined;
   }
 
   get id(): string {
@@ -59,7 +71,8 @@ export class HostNode implements Host {
     } catch (err) {
       const e = err as { statusCode?: number; json?: { message?: string }; message?: string; code?: string };
       const msg = e.json?.message ?? e.message ?? String(err);
-      throw new LabError(`${operation} on ${this.name}'s engine (${this.address}:${INNER_API_PORT}) failed${e.statusCode ? ` (${e.statusCode})` : ""}: ${msg}${e.code ? ` [${e.code}]` : ""}`, { cause: err });
+      const where = this.reach === "direct" ? `${this.address}:${INNER_API_PORT}` : `docker exec ${this.container} docker system dial-stdio`;
+      throw new LabError(`${operation} on ${this.name}'s engine (${where}) failed${e.statusCode ? ` (${e.statusCode})` : ""}: ${msg}${e.code ? ` [${e.code}]` : ""}`, { cause: err });
     }
   }
 

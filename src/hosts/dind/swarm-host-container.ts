@@ -15,6 +15,7 @@ import type { HostSpec } from "../compose.js";
 import type { HostMode } from "./host-mode.js";
 import { HOST_LABEL, labLabels, volumeName } from "../naming.js";
 import { HostNode, INNER_API_PORT } from "./dind-host.js";
+import type { HostReach } from "./engine-relay.js";
 import { INNER_ENGINE_TIMEOUT_MS, waitForInnerEngine } from "./inner-engine.js";
 import { LabError, isAbort } from "../../util/errors.js";
 
@@ -33,6 +34,8 @@ export interface SwarmHostOptions {
   mode: HostMode;
   /** <manager>:5000, the lab's registry every host's dockerd trusts. */
   registry: string;
+  /** How this machine reaches the host's engine (engine-relay.ts); direct by default. */
+  reach?: HostReach;
   extraLabels?: Record<string, string>;
   /** The lab's engine client: testcontainers must act on the same engine. */
   docker: Docker;
@@ -136,7 +139,7 @@ export class SwarmHostContainer extends GenericContainer {
     super(image);
     const { spec } = o;
     const privileged = o.mode === "privileged" || spec.privileged;
-    this.host = new HostNode(spec.service, o.container, spec.hostname, o.address);
+    this.host = new HostNode(spec.service, o.container, spec.hostname, o.address, o.reach);
     this.dockerdWait = new InnerDockerdWait(this.host, o.signal);
     this.withName(o.container)
       .withHostname(spec.hostname)
