@@ -69,7 +69,7 @@ export function gcomm(addresses: string[]): string {
 // got a member evicted after its state transfer. With the gate on, a task that decided to join takes
 // an etcd key first (the bootstrap claim's atomic create, prevExist=false, with a TTL), keeps it while
 // it joins and deletes it once its member is Primary and Synced, or when mariadbd exits, or after
-// JOIN_LOCK_MAX_SECONDS whatever happened. The others wait, asking every half second. The decisions
+// JOIN_LOCK_MAX_SECONDS whatever happened. The others wait, asking every quarter second. The decisions
 // below are pure; JoinGate and HeldJoinLock do the etcd calls through what they are given.
 
 export interface JoinLockSettings {
@@ -83,9 +83,9 @@ export interface JoinLockSettings {
   pollMs: number;
 }
 
-export const JOIN_LOCK_DEFAULTS = { ttlSeconds: 20, maxHoldSeconds: 300, waitSeconds: 600, pollMs: 500 } as const;
+export const JOIN_LOCK_DEFAULTS = { ttlSeconds: 20, maxHoldSeconds: 300, waitSeconds: 600, pollMs: 250 } as const;
 /** How long the holder's member state is polled apart while it holds the lock (instead of every 5 s). */
-export const JOIN_LOCK_STATE_POLL_MS = 1000;
+export const JOIN_LOCK_STATE_POLL_MS = 250;
 
 /**
  * How often a joiner asks etcd again while no member is registered. The bench's seedBreakdown put

@@ -106,13 +106,13 @@ describe("join gate settings (JOIN_ONE_AT_A_TIME)", () => {
     expect(joinLockSettings({ JOIN_ONE_AT_A_TIME: "off" })).toBeUndefined();
   });
   it("on: the defaults, or the seconds given", () => {
-    expect(joinLockSettings({ JOIN_ONE_AT_A_TIME: "1" })).toEqual({ ttlSeconds: 20, maxHoldMs: 300_000, waitMs: 600_000, pollMs: 500 });
-    expect(JOIN_LOCK_DEFAULTS).toMatchObject({ ttlSeconds: 20, maxHoldSeconds: 300, waitSeconds: 600, pollMs: 500 });
+    expect(joinLockSettings({ JOIN_ONE_AT_A_TIME: "1" })).toEqual({ ttlSeconds: 20, maxHoldMs: 300_000, waitMs: 600_000, pollMs: 250 });
+    expect(JOIN_LOCK_DEFAULTS).toMatchObject({ ttlSeconds: 20, maxHoldSeconds: 300, waitSeconds: 600, pollMs: 250 });
     expect(joinLockSettings({ JOIN_ONE_AT_A_TIME: "true", JOIN_LOCK_MAX_SECONDS: "90", JOIN_LOCK_TTL_SECONDS: "10.5", JOIN_LOCK_WAIT_SECONDS: "400" })).toEqual({
       ttlSeconds: 11,
       maxHoldMs: 90_000,
       waitMs: 400_000,
-      pollMs: 500,
+      pollMs: 250,
     });
   });
   it("refuses what it does not understand, naming the variable", () => {
