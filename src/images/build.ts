@@ -143,31 +143,42 @@ export function currentTags(origin: BaseOrigin = DEBOOTSTRAP): Record<ImageName,
  * `:latest` names are moved (they stay the debootstrap-based images people use by hand).
  */
 export async function buildImages(docker: Docker, log: Log, only?: ImageName[], origin: BaseOrigin = DEBOOTSTRAP): Promise<BuiltImage[]> {
-  const results: BuiltImage[] = [];
-  const wanted = new Set<ImageName>(only ?? ["base", "dind", "etcd", "galera", "registry", "machine"]);
+  const order: ImageName[] = ["base", "dind", "etcd", "galera", "registry", "machine"];
+  const wanted = new Set<ImageName>(only ?? order);
   for (const name of [...wanted]) {
     const dep = IMAGE_SPECS[name].dependsOn;
     if (dep) wanted.add(dep);
   }
-  for (const name of ["base", "dind", "etcd", "galera", "registry", "machine"] as ImageName[]) {
-    if (!wanted.has(name)) continue;
-    const spec = IMAGE_SPECS[name];
-    const tag = tagOf(name, origin);
-    const t0 = Date.now();
-    if (await imageExists(docker, tag)) {
-      results.push({ name, tag, built: false, seconds: 0 });
-      continue;
+  // Each image is built as soon as its parent is: dind, etcd, galera and registry (FROM base) side
+  // by side, machine after dind. Their apt downloads and unpacks overlap (a cold `up` was 99 s one
+  // after another). Every build settles before a failure is reported: none is left running.
+  const building = new Map<ImageName, Promise<BuiltImage>>();
+  const build = (name: ImageName): Promise<BuiltImage> => {
+    let p = building.get(name);
+    if (!p) {
+      p = (async () => {
+        const spec = IMAGE_SPECS[name];
+        if (spec.dependsOn) await build(spec.dependsOn);
+        const tag = tagOf(name, origin);
+        const t0 = Date.now();
+        if (await imageExists(docker, tag)) return { name, tag, built: false, seconds: 0 };
+        log(`building ${tag}`);
+        if (name === "base" && origin.kind === "upstream") await buildUpstreamBase(docker, tag, origin.ref, log);
+        else if (name === "base") await buildBase(spec, tag, log);
+        else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!, origin), log);
+        // A stable name as well, for people who use the images by hand.
+        const [repo] = tag.split(":");
+        if (origin.kind === "debootstrap") await docker.getImage(tag).tag({ repo: repo!, tag: "latest" });
+        return { name, tag, built: true, seconds: (Date.now() - t0) / 1000 };
+      })();
+      building.set(name, p);
     }
-    log(`building ${tag}`);
-    if (name === "base" && origin.kind === "upstream") await buildUpstreamBase(docker, tag, origin.ref, log);
-    else if (name === "base") await buildBase(spec, tag, log);
-    else await buildFromDockerfile(docker, spec, tag, tagOf(spec.dependsOn!, origin), log);
-    // A stable name as well, for people who use the images by hand.
-    const [repo] = tag.split(":");
-    if (origin.kind === "debootstrap") await docker.getImage(tag).tag({ repo: repo!, tag: "latest" });
-    results.push({ name, tag, built: true, seconds: (Date.now() - t0) / 1000 });
-  }
-  return results;
+    return p;
+  };
+  const settled = await Promise.allSettled(order.filter((n) => wanted.has(n)).map(build));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<BuiltImage>).value);
 }
 
 export interface ImageRow {
