@@ -25,8 +25,10 @@ describe("hosts reached through the engine (no route from this machine to the la
     expect(probe.stdout.trim()).toBe("ENETUNREACH");
   });
 
-  it("runs the seed and a VXLAN cut with every check, through docker exec alone", async () => {
-    const r = await execa("unshare", ["--net", "node", "bin/swarmlab.js", "--name", LAB, "run", "seed", "partition-vxlan", "--report", "reports/test-relay"], {
+  // The seed alone (its checks read every host's engine and every member's MySQL); by hand, node-stop,
+  // partition-vxlan and quorum-loss passed the same way (docs/where-it-runs.md).
+  it("runs the seed with every check, through docker exec alone", async () => {
+    const r = await execa("unshare", ["--net", "node", "bin/swarmlab.js", "--name", LAB, "run", "seed", "--report", "reports/test-relay"], {
       reject: false,
       all: true,
       timeout: 15 * 60_000,
@@ -36,10 +38,7 @@ describe("hosts reached through the engine (no route from this machine to the la
     // (the progress lines go to stderr)
     expect(r.all).toContain("hosts reached through the engine (docker exec: dial-stdio for their engines, socat for published ports)");
     const report = JSON.parse(readFileSync("reports/test-relay/report.json", "utf8")) as { scenarios: Array<{ scenario: string; ok: boolean; steps: Array<{ title: string; ok: boolean }> }> };
-    expect(report.scenarios.map((s) => [s.scenario, s.ok])).toEqual([
-      ["seed", true],
-      ["partition-vxlan", true],
-    ]);
+    expect(report.scenarios.map((s) => [s.scenario, s.ok])).toEqual([["seed", true]]);
     // The checks that read the hosts' engines and MySQL ran and passed (they would fail without a route).
     const seedSteps = report.scenarios[0]!.steps.map((s) => s.title);
     expect(seedSteps).toEqual(expect.arrayContaining(["check galera-health", "check cluster-address", "check replication"]));

@@ -127,6 +127,9 @@ describe("every shipped scenario on a real lab", () => {
     expect(step(s, "two managers of three are a majority; the swarm has a leader and answers again").output).toMatch(/Leader/);
     for (const r of s.recoveries) expect(r.healedAt).toBeDefined();
     historyOk(s);
+    // The tuned lab's 1 s heartbeat is put at 5 s for the scenario (see its description) and back after.
+    expect(step(s, "swarm's heartbeat at its default 5 s for this scenario").output).toMatch(/heartbeat was 1s, now 5s/);
+    expect(step(s, "swarm's heartbeat back to what it was").output).toMatch(/heartbeat 1s/);
   });
 
   it("clean-shutdown: the same two hosts gone cleanly: no swarm leader, yet docker1 stays Primary and takes writes", () => {
