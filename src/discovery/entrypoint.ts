@@ -407,7 +407,7 @@ async function keepRegistration(etcd: EtcdV2, cluster: string, plan: Plan): Prom
   // saw them wait 7 s while a first 5 s sleep ran), then every 5 s as clustercheckcron does.
   let registered = false;
   for (;;) {
-    await sleep(!registered ? FIRST_REGISTRATION_POLL_MS : plan.joinLock?.holding ? JOIN_LOCK_STATE_POLL_MS : 5000);
+    await sleep(!registered ? FIRST_REGISTRATION_POLL_MS : plan.joinLock?.holding ? JOIN_LOCK_STATE_POLL_MS : CLUSTERCHECK_SLEEP_MS);
     const s = wsrepStatus();
     const healthy = s.wsrep_cluster_status === "Primary" && s.wsrep_local_state_comment === "Synced";
     const state = `${s.wsrep_cluster_status ?? "down"}/${s.wsrep_local_state_comment ?? "-"}`;

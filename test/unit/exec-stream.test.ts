@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execStream } from "../../src/hosts/dind/engine-relay.js";
+import { ExecStream } from "../../src/hosts/dind/engine-relay.js";
 
 const dir = mkdtempSync(join(tmpdir(), "swarmlab-exec-stream-"));
 const savedPath = process.env.PATH;
@@ -34,7 +34,7 @@ const collect = (s: NodeJS.ReadableStream) =>
 
 describe("ExecStream: a byte stream over docker exec -i", () => {
   it("carries bytes both ways, binary included, and ends when the command ends", async () => {
-    const s = execStream("docker1", ["cat"]);
+    const s = new ExecStream("docker1", ["cat"]);
     const bytes = Buffer.from([0, 255, 10, 13, 1, 2, 3]);
     const read = collect(s);
     s.write("hello ");
@@ -43,13 +43,13 @@ describe("ExecStream: a byte stream over docker exec -i", () => {
   });
 
   it("fails with the command, the container and what it printed when it exits badly", async () => {
-    const s = execStream("lab-docker1", ["sh", "-c", "echo 'Error response from daemon: No such container: lab-docker1' >&2; exit 1"]);
+    const s = new ExecStream("lab-docker1", ["sh", "-c", "echo 'Error response from daemon: No such container: lab-docker1' >&2; exit 1"]);
     const err = await new Promise<Error>((resolve) => s.on("error", resolve));
     expect(err.message).toMatch(/^docker exec -i lab-docker1 sh -c .* exited 1: Error response from daemon: No such container: lab-docker1$/);
   });
 
   it("a write to a command that already ended reports the exit, not EPIPE", async () => {
-    const s = execStream("lab-docker2", ["sh", "-c", "echo 'connection refused' >&2; exit 3"]);
+    const s = new ExecStream("lab-docker2", ["sh", "-c", "echo 'connection refused' >&2; exit 3"]);
     const err = new Promise<Error>((resolve) => s.on("error", resolve));
     await new Promise((r) => setTimeout(r, 300));
     s.write(Buffer.alloc(1 << 16));
@@ -57,7 +57,7 @@ describe("ExecStream: a byte stream over docker exec -i", () => {
   });
 
   it("emits 'timeout' after the idle time set, as a socket does", async () => {
-    const s = execStream("docker1", ["sleep", "5"]);
+    const s = new ExecStream("docker1", ["sleep", "5"]);
     const t0 = Date.now();
     await new Promise<void>((resolve) => s.setTimeout(150, () => resolve()));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);

@@ -123,7 +123,7 @@ export async function createHosts(docker: Docker, opts: CreateHostsOptions): Pro
     // The default lab keeps the walkthrough's subnet or fails clearly; other labs find a free one.
     const locality = opts.locality ?? (await localityOf(docker));
     reach = hostReach(locality);
-    if (reach === "engine") log(`hosts reached through the engine (docker exec: dial-stdio for their engines, socat for published ports): ${locality.local ? `${HOST_REACH_VARIABLE}=engine` : "this machine does not route to the lab's bridge"}`);
+    if (reach === "engine") log(`hosts reached through the engine (docker exec: dial-stdio for their engines, socat for published ports): ${locality.facilities["lab-routes"].available ? `${HOST_REACH_VARIABLE}=engine` : "this machine does not route to the lab's bridge"}`);
     const routes = locality.facilities["ip-route"];
     if (!routes.available) log(`ip route ${routes.detail}`);
     const inUse = await subnetsInUse(docker, routes.available);

@@ -12,7 +12,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { Agent } from "node:http";
 import { Duplex } from "node:stream";
 import { LabError } from "../../util/errors.js";
-import { remoteDockerHost } from "./host-mode.js";
+import type { EngineLocality } from "../../engine/locality.js";
 
 /** direct: TCP to the lab's addresses from here; engine: through `docker exec` into the host. */
 export type HostReach = "direct" | "engine";
@@ -21,11 +21,12 @@ export const HOST_REACH_VARIABLE = "SWARMLAB_HOST_REACH";
 const REACHES: readonly HostReach[] = ["direct", "engine"];
 
 /**
- * The reach for hosts of an engine whose place is known (`local` from engineLocality), or judged
- * from DOCKER_HOST and the platform alone. SWARMLAB_HOST_REACH=engine|direct overrides it (the
- * tests run the relay against the local engine with it).
+ * The reach for the hosts of an engine: direct where engineLocality finds the lab's bridge routed
+ * from here (its `lab-routes` facility, the line doctor shows), through the engine otherwise.
+ * SWARMLAB_HOST_REACH=engine|direct overrides it (the tests run the relay against the local engine
+ * with it).
  */
-export function hostReach(locality?: { local: boolean }, env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): HostReach {
+export function hostReach(locality: Pick<EngineLocality, "facilities">, env: NodeJS.ProcessEnv = process.env): HostReach {
   const forced = env[HOST_REACH_VARIABLE];
   if (forced !== undefined && forced !== "") {
     if (!(REACHES as readonly string[]).includes(forced)) {
@@ -35,8 +36,7 @@ export function hostReach(locality?: { local: boolean }, env: NodeJS.ProcessEnv 
     }
     return forced as HostReach;
   }
-  if (locality) return locality.local ? "direct" : "engine";
-  return remoteDockerHost(env.DOCKER_HOST) || platform !== "linux" ? "engine" : "direct";
+  return locality.facilities["lab-routes"].available ? "direct" : "engine";
 }
 
 /**
@@ -141,19 +141,14 @@ export class ExecStream extends Duplex {
   }
 }
 
-/** A byte stream to `argv` run inside `container` (docker exec -i). */
-export function execStream(container: string, argv: readonly string[]): ExecStream {
-  return new ExecStream(container, argv);
-}
-
 /** An http.Agent for dockerode whose every connection is the host's engine through `docker system dial-stdio`. */
 export function innerEngineAgent(container: string): Agent {
   const agent = new Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: () => Duplex }).createConnection = () => execStream(container, ["docker", "system", "dial-stdio"]);
+  (agent as unknown as { createConnection: () => Duplex }).createConnection = () => new ExecStream(container, ["docker", "system", "dial-stdio"]);
   return agent;
 }
 
 /** A TCP connection to address:port opened from inside the host (socat in the host image). */
 export function tcpFromHost(container: string, address: string, port: number): Duplex {
-  return execStream(container, ["socat", "-", `TCP:${address}:${port}`]);
+  return new ExecStream(container, ["socat", "-", `TCP:${address}:${port}`]);
 }
